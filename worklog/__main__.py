@@ -1,0 +1,5 @@
+"""``python -m worklog``."""
+
+from worklog.cli.app import run
+
+run()

@@ -1,0 +1,123 @@
+"""The ``worklog`` command: global options, the command groups, and the one exit point.
+
+Commands live in small modules (``core_cmds``, ...) that each register on ``app``. This
+module turns every error into one line on stderr and an exit code; a traceback only
+with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from worklog.cli import core_cmds
+from worklog.cli.session import Session
+from worklog.errors import EXIT_USAGE, WorklogError
+
+app = typer.Typer(
+    name="worklog",
+    help="A worklog in one plain Notepad .LOG file: day plans, time worked, VM snapshots, "
+    "grep-able history.",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback(invoke_without_command=True)
+def main_options(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            "-f",
+            help="The log file (else $WORKLOG_FILE, else 'file' in the config, "
+            "else ~/worklog.LOG).",
+            dir_okay=False,
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    """worklog keeps a Notepad .LOG file: every byte you wrote stays as you wrote it."""
+    ctx.obj = Session.create(file, dict(os.environ), debug=debug)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+core_cmds.register(app)
+
+
+def _load_optional_groups() -> None:
+    """Command groups that other modules add; each registers itself when present."""
+    from worklog.cli import registry  # noqa: PLC0415
+
+    registry.register_all(app)
+
+
+_load_optional_groups()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code. Errors are one line on stderr."""
+    command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        result = command.main(args=args, prog_name="worklog", standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        _error("interrupted")
+        return 130
+    except WorklogError as exc:
+        if debug:
+            raise
+        _error(str(exc))
+        return exc.exit_code
+    except BrokenPipeError:
+        # The reader (head, less) went away: not an error of ours.
+        _silence_stdout()
+        return 0
+    except Exception as exc:
+        code = _usage_error_code(exc)
+        if code is None:
+            raise
+        return code
+    return result if isinstance(result, int) else 0
+
+
+def _usage_error_code(exc: Exception) -> int | None:
+    """Print a command-line usage error (typer's parser raises them) as one line."""
+    format_message = getattr(exc, "format_message", None)
+    exit_code = getattr(exc, "exit_code", None)
+    if not callable(format_message) or not isinstance(exit_code, int):
+        return None
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", "worklog") or "worklog"
+    hint = f" (see {path} --help)" if ctx is not None else ""
+    _error(f"{format_message()}{hint}")
+    return EXIT_USAGE if exit_code == EXIT_USAGE else exit_code
+
+
+def _error(message: str) -> None:
+    first_line = message.strip().splitlines()[0] if message.strip() else "error"
+    typer.echo(f"worklog: {first_line}", err=True)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

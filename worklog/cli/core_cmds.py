@@ -1,0 +1,181 @@
+"""add, show, export, check: the commands every log needs."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from worklog.check import check
+from worklog.cli.session import Session, session
+from worklog.compose import split_tags, text_lines
+from worklog.document import Entry
+from worklog.errors import EXIT_FAILED, UsageError, WorklogError
+from worklog.export import EntryFilter, entry_record, json_array
+from worklog.userdates import parse_day, parse_stamp_arg
+
+NEWLINE_NAMES = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
+KIND_CHOICES = ("plan", "email", "snapshot", "command", "note")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("add")(add)
+    app.command("show")(show)
+    app.command("export")(export)
+    app.command("check")(check_cmd)
+
+
+def _read_editor(sess: Session) -> str:
+    editor = sess.env.get("VISUAL") or sess.env.get("EDITOR") or "vi"
+    fd, name = tempfile.mkstemp(prefix="worklog-", suffix=".txt")
+    os.close(fd)
+    try:
+        try:
+            status = subprocess.call([*shlex.split(editor), name])
+        except OSError as exc:
+            raise UsageError(f"$EDITOR: cannot run {editor!r}: {exc.strerror}") from exc
+        if status != 0:
+            raise WorklogError(f"$EDITOR: {editor!r} exited with {status}; nothing was written")
+        return Path(name).read_text(encoding="utf-8", errors="surrogateescape")
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _read_stdin() -> str:
+    data = sys.stdin.buffer.read()
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def add(
+    ctx: typer.Context,
+    text: Annotated[
+        list[str] | None,
+        typer.Argument(help="The entry's text; '-' reads it from stdin; none opens $EDITOR."),
+    ] = None,
+    tags: Annotated[
+        str | None, typer.Option("--tags", "-t", help='Tags line, e.g. "libvirt, snapshot".')
+    ] = None,
+) -> None:
+    """Append an entry stamped now, in the file's own stamp shape, encoding and newlines."""
+    sess = session(ctx)
+    tag_list = split_tags(tags)
+    if text == ["-"]:
+        body = _read_stdin()
+    elif text:
+        body = " ".join(text)
+    elif sys.stdin.isatty():
+        body = _read_editor(sess)
+        if not body.strip() and not tag_list:
+            raise WorklogError("empty text: nothing was written")
+    else:
+        body = _read_stdin()
+    appended = sess.log.append(tag_list, text_lines(body), sess.now())
+    created = " (new file)" if appended.created else ""
+    typer.echo(f"added {appended.stamp_text} to {sess.log_path}{created}", err=True)
+
+
+def _print_entries(sess: Session, entries: list[Entry]) -> None:
+    for entry in entries:
+        source = entry.source
+        if sess.color():
+            stamp_line, _, rest = source.partition(entry.lines[0][1] or "\n")
+            source = typer.style(stamp_line, fg="cyan", bold=True) + (
+                entry.lines[0][1] + rest if rest or entry.lines[0][1] else "")
+        sys.stdout.write(source)
+        if not source.endswith(("\n", "\r")):
+            sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def show(
+    ctx: typer.Context,
+    stamp: Annotated[
+        str | None, typer.Argument(help='An entry\'s stamp, e.g. "10:20 2014-02-11".')
+    ] = None,
+    last: Annotated[int | None, typer.Option("--last", "-n", min=1, help="The last N entries.")]
+    = None,
+) -> None:
+    """Entries exactly as they stand in the file: one by its stamp, or the last N."""
+    sess = session(ctx)
+    if stamp is not None:
+        when = parse_stamp_arg(stamp, day_first=sess.day_first)
+        doc = sess.log.load().doc
+        found = [entry for entry in doc.entries if entry.stamp.when == when]
+        if not found:
+            raise WorklogError(f"{sess.log_path}: no entry stamped {stamp!r}")
+        _print_entries(sess, found)
+        return
+    count = last or 1
+    tail = sess.log.load_tail(lambda d: len(d.entries) >= count)
+    _print_entries(sess, tail.doc.entries[-count:])
+
+
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="json")] = "json",
+    since: Annotated[str | None, typer.Option(help="From this day on (2014-02-11, "
+                                                   "yesterday, 2 weeks ago).")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this day, included.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Only entries with this tag "
+                                                               "(repeat for all of several).")]
+    = None,
+    kind: Annotated[str | None, typer.Option(help="plan, email, snapshot, command or note.")]
+    = None,
+) -> None:
+    """Every entry as data: a JSON array, one object per entry in file order."""
+    sess = session(ctx)
+    if fmt != "json":
+        raise UsageError(f"--format: {fmt!r} is not a known format (json)")
+    flt = entry_filter(sess, since, until, tag, kind)
+    doc = sess.log.load().doc
+    out = sys.stdout
+    for piece in json_array(entry_record(e) for e in flt.select(doc.entries)):
+        out.write(piece)
+    out.flush()
+
+
+def entry_filter(
+    sess: Session, since: str | None, until: str | None, tags: list[str] | None,
+    kind: str | None,
+) -> EntryFilter:
+    """The filter the common --since/--until/--tag/--kind options describe."""
+    if kind is not None and kind not in KIND_CHOICES:
+        raise UsageError(f"--kind: {kind!r} is not a kind ({', '.join(KIND_CHOICES)})")
+    today = sess.today()
+    return EntryFilter(
+        since=parse_day(since, today, option="--since", day_first=sess.day_first)
+        if since else None,
+        until=parse_day(until, today, option="--until", day_first=sess.day_first)
+        if until else None,
+        tags=tuple(tags or ()),
+        kind=kind,
+    )
+
+
+def check_cmd(ctx: typer.Context) -> None:
+    """What looks wrong in the log, with file and line; exit 1 when anything does."""
+    sess = session(ctx)
+    loaded = sess.log.load()
+    problems = check(loaded.doc)
+    for problem in problems:
+        location = sess.style(f"{sess.log_path}:{problem.line}:", bold=True)
+        typer.echo(f"{location} {problem.message} [{problem.code}]")
+    leftovers = sess.log.leftovers()
+    for path in leftovers:
+        typer.echo(f"{path}: left by an interrupted rewrite; worklog removes it on its next "
+                   "rewrite [leftover]")
+    doc = loaded.doc
+    summary = (f"{len(doc.entries)} entries, {doc.codec.label}, "
+               f"{NEWLINE_NAMES[doc.newline]} line breaks, "
+               f"{'day' if doc.day_first else 'month'}-first dates")
+    typer.echo(f"{sess.log_path}: {summary}: "
+               + (f"{len(problems) + len(leftovers)} problem(s)" if problems or leftovers
+                  else "no problems"), err=True)
+    if problems or leftovers:
+        raise typer.Exit(EXIT_FAILED)

@@ -1,0 +1,74 @@
+"""What every command needs: the config, the log file, the clock, and how to print."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TextIO
+
+import typer
+
+from worklog.config import Config, load_config, resolve_log_path
+from worklog.errors import UsageError
+from worklog.logfile import LogFile
+
+#: Set to an ISO time to stamp and plan as if it were then (scripts, tests, back-dating).
+NOW_VARIABLE = "WORKLOG_NOW"
+
+
+@dataclass
+class Session:
+    env: Mapping[str, str]
+    config: Config
+    log_path: Path
+    log_source: str
+    debug: bool = False
+    _now: datetime | None = field(default=None, repr=False)
+
+    @classmethod
+    def create(cls, file: Path | None, env: Mapping[str, str], *, debug: bool = False) -> Session:
+        config = load_config(env)
+        path, source = resolve_log_path(file, env, config)
+        now = None
+        if env.get(NOW_VARIABLE):
+            try:
+                now = datetime.fromisoformat(env[NOW_VARIABLE])
+            except ValueError:
+                raise UsageError(f"${NOW_VARIABLE}: {env[NOW_VARIABLE]!r} is not an ISO "
+                                 "time like 2026-11-26T09:40") from None
+        return cls(env, config, path, source, debug, now)
+
+    @property
+    def log(self) -> LogFile:
+        return LogFile(self.log_path, self.config.parse_options)
+
+    def now(self) -> datetime:
+        return (self._now or datetime.now()).replace(second=0, microsecond=0)
+
+    def today(self) -> date:
+        return self.now().date()
+
+    @property
+    def day_first(self) -> bool:
+        return True if self.config.day_first is None else self.config.day_first
+
+    def color(self, stream: TextIO | None = None) -> bool:
+        """Colour only on a terminal and never with NO_COLOR set."""
+        if self.env.get("NO_COLOR"):
+            return False
+        target = stream or sys.stdout
+        return bool(getattr(target, "isatty", lambda: False)())
+
+    def style(self, text: str, **styles: object) -> str:
+        return typer.style(text, **styles) if self.color() else text  # type: ignore[arg-type]
+
+
+def session(ctx: typer.Context) -> Session:
+    """The session the global options made (for commands)."""
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Session):  # pragma: no cover - the callback always sets it
+        raise RuntimeError("worklog session missing")
+    return obj

@@ -1,0 +1,108 @@
+"""Where the log is and how to read it: command line, environment, config file, default.
+
+``~/.config/worklog/config.toml`` (``$XDG_CONFIG_HOME`` respected)::
+
+    file = "~/Documents/work.LOG"   # the log
+    day_first = true                # year-last stamps: 03/02/2014 is 3 February
+    encoding = "cp1252"             # the ANSI code page of files without BOM that are not UTF-8
+    libvirt_uri = "qemu:///system"  # for worklog snap
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from worklog.document import ParseOptions
+from worklog.encoding import DEFAULT_ANSI
+from worklog.errors import ConfigError
+
+DEFAULT_LOG_NAME = "worklog.LOG"
+
+
+@dataclass(frozen=True)
+class Config:
+    file: Path | None = None
+    day_first: bool | None = None
+    encoding: str = DEFAULT_ANSI
+    libvirt_uri: str | None = None
+    path: Path | None = None  # where the config was read from
+
+    @property
+    def parse_options(self) -> ParseOptions:
+        return ParseOptions(day_first=self.day_first, ansi=self.encoding)
+
+
+def config_path(env: Mapping[str, str]) -> Path:
+    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
+    return Path(base) / "worklog" / "config.toml"
+
+
+def _expand(value: str, env: Mapping[str, str]) -> Path:
+    if value.startswith("~"):
+        value = env.get("HOME", str(Path.home())) + value[1:]
+    return Path(value)
+
+
+def load_config(env: Mapping[str, str] | None = None) -> Config:
+    """Read the config file, if any; a ConfigError names the file and what is wrong."""
+    environ = os.environ if env is None else env
+    path = config_path(environ)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    return _from_table(data, path, environ)
+
+
+def _from_table(data: Mapping[str, object], path: Path, env: Mapping[str, str]) -> Config:
+    known = {"file", "day_first", "encoding", "libvirt_uri"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
+    file = data.get("file")
+    day_first = data.get("day_first")
+    encoding = data.get("encoding", DEFAULT_ANSI)
+    uri = data.get("libvirt_uri")
+    if file is not None and not isinstance(file, str):
+        raise ConfigError(f"{path}: 'file' must be a string")
+    if day_first is not None and not isinstance(day_first, bool):
+        raise ConfigError(f"{path}: 'day_first' must be true or false")
+    if not isinstance(encoding, str):
+        raise ConfigError(f"{path}: 'encoding' must be a string")
+    try:
+        codecs.lookup(encoding)
+    except LookupError as exc:
+        raise ConfigError(f"{path}: unknown encoding {encoding!r}") from exc
+    if uri is not None and not isinstance(uri, str):
+        raise ConfigError(f"{path}: 'libvirt_uri' must be a string")
+    return Config(
+        file=_expand(file, env) if file else None,
+        day_first=day_first,
+        encoding=encoding,
+        libvirt_uri=uri,
+        path=path,
+    )
+
+
+def resolve_log_path(
+    option: Path | None, env: Mapping[str, str], config: Config
+) -> tuple[Path, str]:
+    """The log file and what chose it: ``--file``, ``$WORKLOG_FILE``, the config, the default."""
+    if option is not None:
+        return option, "--file"
+    if env.get("WORKLOG_FILE"):
+        return _expand(env["WORKLOG_FILE"], env), "$WORKLOG_FILE"
+    if config.file is not None:
+        return config.file, str(config.path)
+    return _expand("~/" + DEFAULT_LOG_NAME, env), "default"

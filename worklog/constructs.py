@@ -1,0 +1,308 @@
+"""What worklog recognises inside an entry's lines (FORMAT.md rules E2, E3, C1-C7, K1).
+
+Pure functions of text lines: no file, no clock. Each construct keeps the line index it
+came from so callers can edit the exact line in place.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from worklog.stamps import parse_stamp, parse_stamp_line
+
+Kind = Literal["plan", "email", "snapshot", "command", "note"]
+KINDS: tuple[Kind, ...] = ("plan", "email", "snapshot", "command", "note")
+ItemState = Literal["open", "active", "done", "dropped"]
+
+SNAPSHOT_ACTIONS = frozenset({"snap", "revert", "snap-delete", "snap-prune"})
+COMMAND_ACTIONS = frozenset({"run"})
+
+_LINE_RE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|)")
+_TAG_PUNCT = frozenset("_-+./#&@")
+MAX_TAGS = 10
+MAX_TAG_LEN = 32
+MAX_TAG_WORDS = 3
+
+
+def split_lines(text: str) -> list[tuple[str, str]]:
+    """Lines of ``text`` as (content, line break); only CRLF, LF and CR end a line (F4)."""
+    lines: list[tuple[str, str]] = []
+    end = len(text)
+    for match in _LINE_RE.finditer(text):
+        if match.start() == end:
+            break
+        lines.append((match.group(1), match.group(2)))
+    return lines
+
+
+# --- tags (E2) -------------------------------------------------------------------------
+
+
+def _is_tag(tag: str) -> bool:
+    if not 1 <= len(tag) <= MAX_TAG_LEN or tag.endswith("."):
+        return False
+    words = tag.split(" ")
+    if len(words) > MAX_TAG_WORDS or "" in words:
+        return False
+    if not any(ch.isalpha() for ch in tag):
+        return False
+    return all(
+        ch.isalnum() or ch == " " or ch in _TAG_PUNCT or unicodedata.category(ch)[0] == "M"
+        for ch in tag
+    )
+
+
+def parse_tags_line(line: str) -> list[str] | None:
+    """The tags of a tags line, or None when ``line`` is not one (rule E2)."""
+    if not line or line[0].isspace():
+        return None
+    parts = [part.strip(" ") for part in line.rstrip(" \t").split(",")]
+    if not 1 <= len(parts) <= MAX_TAGS or not all(_is_tag(part) for part in parts):
+        return None
+    return parts
+
+
+def format_tags(tags: list[str]) -> str:
+    return ", ".join(tags)
+
+
+# --- sections, items, ranges (C1-C3) ---------------------------------------------------
+
+_SECTION_RE = re.compile(r"(?P<n>\d+),[ \t]*(?P<title>.*?)[ \t]*")
+_ITEM_RE = re.compile(r"(?P<n>\d+)\)[ \t]*,?[ \t]*(?P<rest>.*?)[ \t]*")
+_RANGE_RE = re.compile(
+    r"(?P<sh>\d{1,2}):(?P<sm>\d\d)-(?:(?P<eh>\d{1,2}):(?P<em>\d\d))?(?=[ \t,]|$)[ \t,]*"
+)
+_MARKER_RE = re.compile(r"[ \t]*\((?P<state>done|dropped)\)[ \t]*$", re.IGNORECASE)
+_TIME_RE = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d\d)")
+
+
+@dataclass(frozen=True)
+class Range:
+    """A worked range ``H:MM-H:MM``; ``end`` is None while it runs."""
+
+    start: tuple[int, int]
+    end: tuple[int, int] | None
+
+    @property
+    def minutes(self) -> int:
+        if self.end is None:
+            return 0
+        delta = (self.end[0] * 60 + self.end[1]) - (self.start[0] * 60 + self.start[1])
+        return delta % (24 * 60)
+
+    def __str__(self) -> str:
+        start = f"{self.start[0]:02d}:{self.start[1]:02d}"
+        end = "" if self.end is None else f"{self.end[0]:02d}:{self.end[1]:02d}"
+        return f"{start}-{end}"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A numbered item ``N), text`` with its ranges and state."""
+
+    index: int  # line index within the entry's lines
+    n: int
+    text: str  # without ranges and state marker
+    ranges: tuple[Range, ...]
+    state: ItemState
+    section: int | None
+
+    @property
+    def minutes(self) -> int:
+        return sum(r.minutes for r in self.ranges)
+
+
+@dataclass(frozen=True)
+class Section:
+    index: int
+    n: int
+    title: str
+
+
+def _valid_time(hour: int, minute: int) -> bool:
+    return hour <= 23 and minute <= 59
+
+
+def parse_item(line: str, index: int = 0, section: int | None = None) -> Item | None:
+    """An item line (C2, C3), or None."""
+    match = _ITEM_RE.fullmatch(line)
+    if not match:
+        return None
+    rest = match.group("rest")
+    ranges: list[Range] = []
+    pos = 0
+    while (rmatch := _RANGE_RE.match(rest, pos)) is not None:
+        start = (int(rmatch.group("sh")), int(rmatch.group("sm")))
+        end = None
+        if rmatch.group("eh") is not None:
+            end = (int(rmatch.group("eh")), int(rmatch.group("em")))
+        if not _valid_time(*start) or (end is not None and not _valid_time(*end)):
+            break
+        ranges.append(Range(start, end))
+        pos = rmatch.end()
+    text = rest[pos:]
+    state: ItemState = "open"
+    marker = _MARKER_RE.search(text)
+    if marker:
+        state = "done" if marker.group("state").lower() == "done" else "dropped"
+        text = text[: marker.start()]
+    elif ranges and ranges[-1].end is None:
+        state = "active"
+    return Item(index, int(match.group("n")), text.strip(), tuple(ranges), state, section)
+
+
+def parse_section(line: str, index: int = 0) -> Section | None:
+    match = _SECTION_RE.fullmatch(line)
+    return Section(index, int(match.group("n")), match.group("title")) if match else None
+
+
+def day_start(title: str) -> str | None:
+    """The ``H:MM`` of a ``0, H:MM`` section title, or None."""
+    match = _TIME_RE.fullmatch(title.strip())
+    if not match or not _valid_time(int(match.group("h")), int(match.group("m"))):
+        return None
+    return f"{int(match.group('h'))}:{match.group('m')}"
+
+
+# --- links, e-mail, transcripts (C4-C6) ------------------------------------------------
+
+_LINK_RE = re.compile(r"""(?i:see)"(?P<stamp>[^"\r\n]{1,60})\"""")
+_EMAIL_RE = re.compile(
+    r'"(?P<sender>.*)"_email_"(?P<subject>.*?)"(?:_(?P<d>\d{8})_(?P<t>\d{4}))?[ \t]*'
+)
+_PROMPT_RE = re.compile(
+    r"(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9._-]+):(?P<dir>[^\s>$#]*)[>$#] (?P<command>.*)"
+)
+
+
+def find_links(text: str, day_first: bool = True) -> list[datetime]:
+    """The stamps of ``see"STAMP"`` references in ``text``, in order (C4)."""
+    links: list[datetime] = []
+    for match in _LINK_RE.finditer(text):
+        stamp = parse_stamp(match.group("stamp"), day_first)
+        if stamp is not None:
+            links.append(stamp.when)
+    return links
+
+
+@dataclass(frozen=True)
+class EmailHeader:
+    sender: str
+    subject: str
+    date: datetime | None
+
+
+def parse_email_header(line: str) -> EmailHeader | None:
+    """An e-mail header line (C5), or None."""
+    match = _EMAIL_RE.fullmatch(line)
+    if not match:
+        return None
+    date = None
+    if match.group("d"):
+        try:
+            date = datetime.strptime(match.group("d") + match.group("t"), "%Y%m%d%H%M")
+        except ValueError:
+            date = None
+    return EmailHeader(match.group("sender"), match.group("subject"), date)
+
+
+@dataclass(frozen=True)
+class Transcript:
+    index: int
+    user: str
+    host: str
+    directory: str
+    command: str
+    output: tuple[str, ...]
+
+
+def find_transcripts(lines: list[str]) -> list[Transcript]:
+    """Shell transcripts ``user@host:dir> command`` and their output (C6)."""
+    found: list[Transcript] = []
+    i = 0
+    while i < len(lines):
+        match = _PROMPT_RE.fullmatch(lines[i])
+        if not match:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and lines[j].strip() and not _PROMPT_RE.fullmatch(lines[j]):
+            j += 1
+        found.append(Transcript(i, match["user"], match["host"], match["dir"], match["command"],
+                                tuple(lines[i + 1 : j])))
+        i = j
+    return found
+
+
+# --- records written by worklog (C7) ---------------------------------------------------
+
+_HEADLINE_RE = re.compile(
+    r"worklog (?P<action>[a-z][a-z-]*) (?P<subject>[^:]*): (?P<result>[^,]*)(?:, (?P<summary>.*))?"
+)
+_FIELD_RE = re.compile(r"(?P<key>[a-z][a-z0-9-]*): ?(?P<value>.*)")
+
+
+@dataclass(frozen=True)
+class Record:
+    action: str
+    subject: str
+    result: str
+    summary: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def escape_value(value: str) -> str:
+    """A record value on one line: backslash and line breaks escaped (C7)."""
+    return (
+        value.replace("\\", "\\\\").replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+    )
+
+
+def unescape_value(value: str) -> str:
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), value)
+
+
+def parse_record(lines: list[str]) -> Record | None:
+    """The record opening ``lines`` (an entry's text lines), or None."""
+    if not lines:
+        return None
+    head = _HEADLINE_RE.fullmatch(lines[0])
+    if not head:
+        return None
+    fields: dict[str, str] = {}
+    for line in lines[1:]:
+        match = _FIELD_RE.fullmatch(line)
+        if not match:
+            break
+        fields.setdefault(match.group("key"), unescape_value(match.group("value")))
+    return Record(head["action"], head["subject"], head["result"], head["summary"] or "", fields)
+
+
+def format_record(action: str, subject: str, result: str, summary: str,
+                  fields: list[tuple[str, str]]) -> list[str]:
+    """The lines of a record; values are escaped onto one line each."""
+    headline = f"worklog {action} {subject}: {result}" + (f", {summary}" if summary else "")
+    return [escape_value(headline)] + [f"{key}: {escape_value(value)}" for key, value in fields]
+
+
+def kind_of(tags: list[str], text_lines: list[str], record: Record | None) -> Kind:
+    """The entry kind (K1)."""
+    if record is not None and record.action in SNAPSHOT_ACTIONS:
+        return "snapshot"
+    if record is not None and record.action in COMMAND_ACTIONS:
+        return "command"
+    if any(tag.casefold() == "gtd" for tag in tags):
+        return "plan"
+    if text_lines and parse_email_header(text_lines[0]) is not None:
+        return "email"
+    return "note"
+
+
+def is_stamp_line(line: str) -> bool:
+    """Whether ``line`` would read as a stamp line in either day order (for W4)."""
+    return parse_stamp_line(line, True) is not None or parse_stamp_line(line, False) is not None

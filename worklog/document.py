@@ -1,0 +1,231 @@
+"""The lossless parser: bytes in, a document of entries out, and the same bytes back.
+
+``parse(data).to_bytes() == data`` for every ``data``. The document keeps the decoded
+text whole; entries are spans of it, so nothing is ever re-rendered. Constructs
+(tags, items, links...) are read lazily from an entry's lines, on demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+
+from worklog import constructs as c
+from worklog.encoding import DEFAULT_ANSI, Codec, detect, split_bom
+from worklog.stamps import (
+        DEFAULT_SHAPE,
+    Candidate,
+    Shape,
+    Stamp,
+    infer_day_first,
+    find_stamp_lines,
+    stamp_from_match,
+)
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """What the configuration may decide instead of the file: day order and ANSI code page."""
+
+    day_first: bool | None = None
+    ansi: str = DEFAULT_ANSI
+
+
+def count_breaks(text: str, start: int = 0, end: int | None = None) -> int:
+    """Line breaks in ``text[start:end]``; CRLF counts once, a lone CR or LF once."""
+    stop = len(text) if end is None else end
+    return text.count("\n", start, stop) + text.count("\r", start, stop) - text.count(
+        "\r\n", start, stop
+    )
+
+
+@dataclass(eq=False)
+class Entry:
+    """One entry: a stamp line and the lines up to the next stamp line (rule E1)."""
+
+    doc: Document = field(repr=False)
+    start: int  # offset of the stamp line in doc.text
+    end: int  # offset of the next entry (or the end of the text)
+    stamp: Stamp
+    line: int  # 1-based line number of the stamp line (relative for partial documents)
+
+    @cached_property
+    def source(self) -> str:
+        """The entry exactly as written, stamp line and trailing blank lines included."""
+        return self.doc.text[self.start : self.end]
+
+    @cached_property
+    def lines(self) -> list[tuple[str, str]]:
+        """(content, line break) pairs of the entry, the stamp line first."""
+        return c.split_lines(self.source)
+
+    @cached_property
+    def tags(self) -> list[str]:
+        if len(self.lines) < 2:
+            return []
+        return c.parse_tags_line(self.lines[1][0]) or []
+
+    @property
+    def has_tags_line(self) -> bool:
+        return len(self.lines) >= 2 and c.parse_tags_line(self.lines[1][0]) is not None
+
+    @cached_property
+    def text_span(self) -> tuple[int, int]:
+        """Indexes into ``lines`` of the entry text (rule E3): first, one past last."""
+        first = 2 if self.has_tags_line else 1
+        last = len(self.lines)
+        while first < last and not self.lines[first][0].strip():
+            first += 1
+        while last > first and not self.lines[last - 1][0].strip():
+            last -= 1
+        return first, last
+
+    @cached_property
+    def text_lines(self) -> list[str]:
+        first, last = self.text_span
+        return [content for content, _ in self.lines[first:last]]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.text_lines)
+
+    @cached_property
+    def record(self) -> c.Record | None:
+        return c.parse_record(self.text_lines)
+
+    @cached_property
+    def kind(self) -> c.Kind:
+        return c.kind_of(self.tags, self.text_lines, self.record)
+
+    @cached_property
+    def links(self) -> list[datetime]:
+        return c.find_links(self.source, self.doc.day_first)
+
+    @cached_property
+    def email(self) -> c.EmailHeader | None:
+        return c.parse_email_header(self.text_lines[0]) if self.kind == "email" else None
+
+    @cached_property
+    def items(self) -> list[c.Item]:
+        """Numbered items, with the section each stands in; indexes are into ``lines``."""
+        items: list[c.Item] = []
+        section: int | None = None
+        for index, (content, _) in enumerate(self.lines[1:], start=1):
+            sec = c.parse_section(content, index)
+            if sec is not None:
+                section = sec.n
+                continue
+            item = c.parse_item(content, index, section)
+            if item is not None:
+                items.append(item)
+        return items
+
+    @cached_property
+    def sections(self) -> list[c.Section]:
+        found = (c.parse_section(content, i) for i, (content, _) in enumerate(self.lines))
+        return [s for s in found if s is not None]
+
+    @property
+    def day_start(self) -> str | None:
+        for section in self.sections:
+            if section.n == 0:
+                return c.day_start(section.title)
+        return None
+
+    @cached_property
+    def transcripts(self) -> list[c.Transcript]:
+        return c.find_transcripts([content for content, _ in self.lines])
+
+    @property
+    def day(self) -> date:
+        return self.stamp.when.date()
+
+
+@dataclass(eq=False)
+class Document:
+    """A parsed log: its codec, its text, its entries, and what looked wrong."""
+
+    codec: Codec
+    text: str
+    trailer: bytes = b""
+    entries: list[Entry] = field(default_factory=list)
+    day_first: bool = True
+    day_order_decided: bool = True
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of S5 lines
+    first_line: int = 1
+
+    @property
+    def preamble(self) -> str:
+        return self.text[: self.entries[0].start] if self.entries else self.text
+
+    def to_bytes(self) -> bytes:
+        return self.with_text(self.text)
+
+    @property
+    def newline(self) -> str:
+        """The file's newline: the one of its last line break; LF without any (rule W2)."""
+        return last_newline(self.text) or "\n"
+
+    def writing_shape(self, evidence: int = 500) -> Shape:
+        """The shape new stamps take: the latest stamp's (rule W1), its unknown padding
+        filled from up to ``evidence`` earlier stamps."""
+        if not self.entries:
+            return DEFAULT_SHAPE
+        latest = self.entries[-1].stamp.shape
+        others = (e.stamp.shape for e in reversed(self.entries[-evidence:-1]))
+        return latest.resolve_padding(others)
+
+    def with_text(self, text: str) -> bytes:
+        """The file's bytes with ``text`` in place of the document's text."""
+        return self.codec.bom + self.codec.encode(text) + self.trailer
+
+
+def last_newline(text: str) -> str | None:
+    """The last line break in ``text`` (CRLF, LF or CR), or None."""
+    pos = max(text.rfind("\n"), text.rfind("\r"))
+    if pos < 0:
+        return None
+    if text[pos] == "\n":
+        return "\r\n" if pos > 0 and text[pos - 1] == "\r" else "\n"
+    return "\r"
+
+
+def parse(data: bytes, options: ParseOptions | None = None, codec: Codec | None = None) -> Document:
+    """Parse a whole file's bytes."""
+    opts = options or ParseOptions()
+    chosen = codec or detect(data, ansi=opts.ansi)
+    text, trailer = chosen.decode(split_bom(data, chosen))
+    return parse_text(text, chosen, opts, trailer=trailer)
+
+
+def parse_text(
+    text: str,
+    codec: Codec,
+    options: ParseOptions | None = None,
+    *,
+    trailer: bytes = b"",
+    first_line: int = 1,
+) -> Document:
+    """Parse decoded text; ``first_line`` numbers its first line (for a file's tail)."""
+    opts = options or ParseOptions()
+    candidates = [Candidate(m) for m in find_stamp_lines(text)]
+    day_first, decided = infer_day_first(candidates, opts.day_first)
+    doc = Document(codec, text, trailer, day_first=day_first, day_order_decided=decided,
+                   first_line=first_line)
+    line = first_line
+    pos = 0
+    previous: Entry | None = None
+    for cand in candidates:
+        start = cand.match.start("stamp")
+        line += count_breaks(text, pos, start)
+        pos = start
+        stamp = stamp_from_match(cand.match, day_first)
+        if stamp is None:
+            doc.rejected.append((line, cand.match.group("stamp")))
+            continue
+        if previous is not None:
+            previous.end = start
+        previous = Entry(doc, start, len(text), stamp, line)
+        doc.entries.append(previous)
+    return doc

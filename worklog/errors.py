@@ -1,0 +1,71 @@
+"""The errors worklog reports to a user, each with its exit code.
+
+The library raises these; the CLI prints ``str(error)`` as one line on stderr and exits
+with ``error.exit_code``. Exit codes are part of the interface (docs/CLI.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # an action ran and failed (a snapshot, a command), or check found problems
+EXIT_USAGE = 2  # a bad argument or option
+EXIT_CHANGED = 3  # the log changed since it was read: nothing was written
+EXIT_FILE = 4  # the log cannot be read or written
+EXIT_HYPERVISOR = 5  # the hypervisor cannot be reached or libvirt-python is missing
+
+
+class WorklogError(Exception):
+    """An error with a message meant for the user."""
+
+    exit_code = EXIT_FAILED
+
+
+class UsageError(WorklogError):
+    """A bad argument: the message names it."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(WorklogError):
+    """The configuration file cannot be used."""
+
+    exit_code = EXIT_USAGE
+
+
+class LogFileError(WorklogError):
+    """The log file cannot be read or written; nothing in it was changed."""
+
+    exit_code = EXIT_FILE
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+        self.path = Path(path)
+        self.line = line
+
+
+class FileChangedError(LogFileError):
+    """The file changed between worklog's read and its write: the write was refused."""
+
+    exit_code = EXIT_CHANGED
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(
+            path,
+            "changed since worklog read it (saved by another program?); "
+            "nothing was written, run the command again",
+        )
+
+
+class HypervisorError(WorklogError):
+    """libvirt is missing or the hypervisor cannot be reached."""
+
+    exit_code = EXIT_HYPERVISOR
+
+
+def os_error_message(exc: OSError) -> str:
+    """A short, plain description of an OSError (no errno numbers, no path repeats)."""
+    reason = exc.strerror or str(exc)
+    return reason[:1].lower() + reason[1:]

@@ -1,0 +1,367 @@
+"""The only code that touches the log file.
+
+- ``load``: the whole file, parsed, with a fingerprint of what was read.
+- ``load_tail``: the end of the file only, growing backwards until the caller has the
+  entries it needs: everyday commands cost the same on ten years of history as on a day.
+- ``append``: one entry under an exclusive ``flock``, in a single write on an
+  ``O_APPEND`` descriptor, fsync'd; reads only the file's end.
+- ``rewrite``: an atomic replace (temp file in the same folder, fsync, rename; mode and
+  owner kept; a symlink is written through) that refuses when the file changed since
+  it was read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from worklog.compose import Style, new_file_text, render_append
+from worklog.document import Document, ParseOptions, parse, parse_text
+from worklog.encoding import Codec, detect_partial
+from worklog.errors import FileChangedError, LogFileError, os_error_message
+from worklog.stamps import DEFAULT_SHAPE, Shape
+
+HEAD_BYTES = 4096
+FIRST_CHUNK = 64 * 1024
+TMP_MARK = ".worklog-tmp-"
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What was read: enough to tell whether the file changed since."""
+
+    size: int
+    digest: bytes
+
+    @classmethod
+    def of(cls, data: bytes) -> Fingerprint:
+        return cls(len(data), hashlib.blake2b(data, digest_size=32).digest())
+
+
+@dataclass(frozen=True)
+class Loaded:
+    doc: Document
+    data: bytes
+    fingerprint: Fingerprint
+
+
+@dataclass(frozen=True)
+class Tail:
+    """The end of a file: a document of its last entries and where it starts in the file."""
+
+    doc: Document
+    offset: int  # byte offset in the file where doc.text starts (after any BOM)
+    size: int  # the file's size when read
+    whole: bool  # True when the tail reaches the start of the file
+    codec_certain: bool
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What an append wrote: the stamp, the bytes, and where."""
+
+    stamp_text: str
+    offset: int
+    data: bytes
+    created: bool
+
+
+def _read_at(fd: int, offset: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = os.pread(fd, size, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _line_start(buf: bytes, codec: Codec) -> int:
+    """The offset of the first line start in ``buf`` (a chunk cut from the middle of a file)."""
+    if codec.is_utf16:
+        le = codec.encoding == "utf-16-le"
+        for i in range(0, len(buf) - 1, 2):
+            unit = buf[i : i + 2]
+            char = unit[0] if le and unit[1] == 0 else unit[1] if not le and unit[0] == 0 else -1
+            if char in (0x0A, 0x0D):
+                nxt = buf[i + 2 : i + 4]
+                lf = b"\n\x00" if le else b"\x00\n"
+                return i + 4 if char == 0x0D and nxt == lf else i + 2
+        return -1
+    cut = min((p for p in (buf.find(b"\n"), buf.find(b"\r")) if p >= 0), default=-1)
+    if cut < 0:
+        return -1
+    return cut + 2 if buf[cut : cut + 2] == b"\r\n" else cut + 1
+
+
+class LogFile:
+    """A log file on disk and the ways to read and write it safely."""
+
+    def __init__(self, path: Path, options: ParseOptions | None = None) -> None:
+        self.path = Path(path)
+        self.options = options or ParseOptions()
+
+    # --- reading -------------------------------------------------------------------
+
+    def _error(self, exc: OSError) -> LogFileError:
+        if isinstance(exc, FileNotFoundError):
+            return LogFileError(self.path, "no such file (worklog add creates it)")
+        if isinstance(exc, IsADirectoryError):
+            return LogFileError(self.path, "is a folder, not a log file")
+        return LogFileError(self.path, os_error_message(exc))
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def load(self) -> Loaded:
+        """Read and parse the whole file."""
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise self._error(exc) from exc
+        return Loaded(parse(data, self.options), data, Fingerprint.of(data))
+
+    def load_tail(self, enough: Callable[[Document], bool] | None = None) -> Tail:
+        """The file's last entries: at least one, and more until ``enough(doc)`` holds.
+
+        Reads backwards in growing chunks, so the cost follows what is needed, not the
+        file's size. Entries in the result are complete; text before the first of them
+        is the rest of an older entry (the partial document's preamble).
+        """
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise self._error(exc) from exc
+        try:
+            return self._tail_from_fd(fd, enough)
+        except OSError as exc:
+            raise self._error(exc) from exc
+        finally:
+            os.close(fd)
+
+    def _tail_from_fd(self, fd: int, enough: Callable[[Document], bool] | None) -> Tail:
+        size = os.fstat(fd).st_size
+        head = _read_at(fd, 0, min(HEAD_BYTES, size))
+        chunk = FIRST_CHUNK
+        while True:
+            start = max(0, size - chunk)
+            buf = _read_at(fd, start, size - start)
+            codec, certain = detect_partial(head, buf, ansi=self.options.ansi)
+            if start <= len(codec.bom):
+                body = buf[len(codec.bom) - start :] if codec.bom else buf
+                text, trailer = codec.decode(body)
+                doc = parse_text(text, codec, self.options, trailer=trailer)
+                return Tail(doc, len(codec.bom), size, True, certain)
+            if codec.is_utf16 and (start - len(codec.bom)) % 2:
+                buf = buf[1:]
+                start += 1
+            cut = _line_start(buf, codec)
+            if cut >= 0:
+                text, trailer = codec.decode(buf[cut:])
+                doc = parse_text(text, codec, self.options, trailer=trailer, first_line=0)
+                if doc.entries and (enough is None or enough(doc)):
+                    return Tail(doc, start + cut, size, False, certain)
+            chunk *= 4
+
+    # --- writing -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self, flags: int, *, create: bool = False) -> Iterator[tuple[int, bool]]:
+        """An open descriptor on the current file under an exclusive lock.
+
+        Yields (fd, created). Re-opens when the file was replaced (renamed over) while
+        waiting for the lock, so that nothing is ever written to an unlinked file.
+        """
+        while True:
+            created = False
+            try:
+                fd = os.open(self.path, flags | os.O_CLOEXEC)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                try:
+                    fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+                    created = True
+                except FileExistsError:
+                    continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                held = os.fstat(fd)
+                try:
+                    now = os.stat(self.path)
+                except FileNotFoundError:
+                    now = None
+                if now is None or (now.st_dev, now.st_ino) != (held.st_dev, held.st_ino):
+                    os.close(fd)
+                    continue
+                if created:
+                    _fsync_dir(self.path)
+                yield fd, created
+                return
+            finally:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+    def append(
+        self,
+        tags: list[str],
+        body: list[str],
+        when: datetime,
+        *,
+        render: Callable[[Style, str], str] | None = None,
+    ) -> Appended:
+        """Append one entry stamped ``when`` in the file's style (rules W1-W5).
+
+        The file is created with the ``.LOG`` magic and mode 0600 when missing. Under
+        the lock, the end of the file tells the stamp shape, newline and codec; the new
+        text goes out in one write and is fsync'd. On any error the file is truncated
+        back to its size before the write: it stays exactly as it was.
+        """
+        try:
+            with self._locked(os.O_RDWR | os.O_APPEND, create=True) as (fd, created):
+                return self._append_locked(fd, created, tags, body, when, render)
+        except OSError as exc:
+            raise self._error(exc) from exc
+
+    def _append_locked(
+        self,
+        fd: int,
+        created: bool,
+        tags: list[str],
+        body: list[str],
+        when: datetime,
+        render: Callable[[Style, str], str] | None,
+    ) -> Appended:
+        size = os.fstat(fd).st_size
+        prefix = ""
+        if size == 0:
+            codec, shape, style = Codec("utf-8"), DEFAULT_SHAPE, Style("\n", "", False)
+            prefix = new_file_text("\n")
+            style = Style("\n", prefix, False)
+        else:
+            tail = self._tail_from_fd(fd, None)
+            codec, shape, style = self._style_of(tail)
+        stamp_text = shape.format(when)
+        text = render(style, stamp_text) if render else render_append(style, stamp_text, tags, body)
+        text = prefix + text
+        if not codec.can_encode(text):
+            raise LogFileError(self.path, f"the text cannot be written in the file's encoding "
+                               f"({codec.label}) without loss; nothing was written")
+        if not text.isascii() and codec.encoding == "utf-8" and not codec.bom:
+            codec = self._certain_codec(fd, codec)
+            if not codec.can_encode(text):
+                raise LogFileError(self.path, f"the text has characters {codec.label} cannot "
+                                   "hold; nothing was written")
+        data = (codec.bom if size == 0 else b"") + codec.encode(text)
+        _write_all(fd, data, size)
+        return Appended(stamp_text, size, data, created)
+
+    def _style_of(self, tail: Tail) -> tuple[Codec, Shape, Style]:
+        doc = tail.doc
+        shape = doc.writing_shape()
+        style = Style(doc.newline, doc.text[-4:], bool(doc.entries))
+        return doc.codec, shape, style
+
+    def _certain_codec(self, fd: int, codec: Codec) -> Codec:
+        """Decide UTF-8 versus ANSI by reading the whole file (rare: non-ASCII text into
+        a file whose end is pure ASCII)."""
+        size = os.fstat(fd).st_size
+        data = _read_at(fd, 0, size)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return Codec(self.options.ansi)
+        return codec
+
+    def rewrite(self, expected: Fingerprint, data: bytes) -> None:
+        """Replace the file's bytes atomically, if it still holds what was read."""
+        real = Path(os.path.realpath(self.path))
+        try:
+            with self._locked(os.O_RDONLY) as (fd, _):
+                current = _read_at(fd, 0, os.fstat(fd).st_size)
+                if Fingerprint.of(current) != expected:
+                    raise FileChangedError(self.path)
+                _atomic_replace(real, data, os.fstat(fd))
+        except FileNotFoundError as exc:
+            raise FileChangedError(self.path) from exc
+        except OSError as exc:
+            raise self._error(exc) from exc
+
+    def leftovers(self) -> list[Path]:
+        """Temporary files an interrupted rewrite left beside the log."""
+        real = Path(os.path.realpath(self.path))
+        return sorted(real.parent.glob(f".{real.name}{TMP_MARK}*"))
+
+    def clean_leftovers(self) -> list[Path]:
+        """Remove leftovers of interrupted rewrites; return what was removed."""
+        removed: list[Path] = []
+        for path in self.leftovers():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+        return removed
+
+
+def _write_all(fd: int, data: bytes, size_before: int) -> None:
+    """One write (looping only on a short write), then fsync; undo on failure."""
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size_before)
+            os.fsync(fd)
+        raise
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(dfd)
+
+
+def _atomic_replace(real: Path, data: bytes, st: os.stat_result) -> None:
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}{TMP_MARK}", dir=real.parent)
+    tmp = Path(tmp_name)
+    try:
+        try:
+            os.fchown(fd, st.st_uid, st.st_gid)
+        except PermissionError:
+            pass  # not ours to give away: the file keeps its mode at least
+        os.fchmod(fd, st.st_mode & 0o7777)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    try:
+        os.replace(tmp, real)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(real)
