@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from worklog.constructs import find_links, split_lines
 from worklog.document import Document
@@ -61,7 +62,7 @@ def check(doc: Document) -> list[Problem]:
     return sorted(problems, key=lambda p: p.line)
 
 
-def _line_problems(line: int, content: str, known: set[object], day_first: bool) -> list[Problem]:
+def _line_problems(line: int, content: str, known: set[datetime], day_first: bool) -> list[Problem]:
     found: list[Problem] = []
     if "see" in content.lower():
         for link in find_links(content, day_first):

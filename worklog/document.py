@@ -14,12 +14,12 @@ from functools import cached_property
 from worklog import constructs as c
 from worklog.encoding import DEFAULT_ANSI, Codec, detect, split_bom
 from worklog.stamps import (
-        DEFAULT_SHAPE,
+    DEFAULT_SHAPE,
     Candidate,
     Shape,
     Stamp,
-    infer_day_first,
     find_stamp_lines,
+    infer_day_first,
     stamp_from_match,
 )
 

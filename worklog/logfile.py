@@ -27,11 +27,14 @@ from worklog.compose import Style, new_file_text, render_append
 from worklog.document import Document, ParseOptions, parse, parse_text
 from worklog.encoding import Codec, detect_partial
 from worklog.errors import FileChangedError, LogFileError, os_error_message
+from worklog.journal import journal_path, recover, replace_end
 from worklog.stamps import DEFAULT_SHAPE, Shape
 
 HEAD_BYTES = 4096
 FIRST_CHUNK = 64 * 1024
 TMP_MARK = ".worklog-tmp-"
+#: Up to this size a rewrite copies the whole file (temp file and rename).
+SMALL_FILE = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,40 @@ class LogFile:
     def __init__(self, path: Path, options: ParseOptions | None = None) -> None:
         self.path = Path(path)
         self.options = options or ParseOptions()
+        #: What worklog repaired on the way (an interrupted edit undone...), for the user.
+        self.notices: list[str] = []
+
+    @property
+    def real_path(self) -> Path:
+        """The file itself: a symlink is written through, and stays a symlink."""
+        return Path(os.path.realpath(self.path))
+
+    def _recover_if_needed(self) -> None:
+        """Undo an interrupted in-place edit before reading (see worklog.journal)."""
+        if journal_path(self.real_path).exists():
+            try:
+                with self._locked(os.O_RDWR):
+                    pass
+            except FileNotFoundError:
+                return
+            except OSError as exc:
+                raise LogFileError(self.path, "an interrupted edit must be undone first, but "
+                                   f"the file cannot be written: {os_error_message(exc)}") from exc
+
+    def _repair_locked(self, fd: int, writable: bool) -> None:
+        """Under the lock: undo an interrupted edit and remove stale temporary files."""
+        real = self.real_path
+        if writable:
+            recovery = recover(fd, real)
+            if recovery is not None:
+                self.notices.append(
+                    f"{self.path}: undid an interrupted edit (journal {recovery.journal.name})"
+                    if recovery.restored else
+                    f"{self.path}: removed an incomplete journal {recovery.journal.name}; "
+                    "the file was not touched")
+        for leftover in self.clean_leftovers():
+            self.notices.append(f"{self.path}: removed {leftover.name}, left by an "
+                                "interrupted rewrite")
 
     # --- reading -------------------------------------------------------------------
 
@@ -126,6 +163,7 @@ class LogFile:
     def load(self) -> Loaded:
         """Read and parse the whole file."""
         try:
+            self._recover_if_needed()
             data = self.path.read_bytes()
         except OSError as exc:
             raise self._error(exc) from exc
@@ -139,6 +177,7 @@ class LogFile:
         is the rest of an older entry (the partial document's preamble).
         """
         try:
+            self._recover_if_needed()
             fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as exc:
             raise self._error(exc) from exc
@@ -206,6 +245,7 @@ class LogFile:
                     continue
                 if created:
                     _fsync_dir(self.path)
+                self._repair_locked(fd, writable=(flags & os.O_ACCMODE) != os.O_RDONLY)
                 yield fd, created
                 return
             finally:
@@ -283,11 +323,35 @@ class LogFile:
             return Codec(self.options.ansi)
         return codec
 
+    def replace_tail(self, tail: Tail, text: str) -> None:
+        """Replace ``tail.doc.text`` with ``text`` in the file, if the file still ends
+        with exactly what ``tail`` read (else FileChangedError, nothing written).
+
+        A small file, or a tail that is the whole file, is replaced atomically (temp
+        file and rename); the end of a large file is rewritten in place under an undo
+        journal, so the cost follows the size of the edit, not of the history.
+        """
+        doc = tail.doc
+        old_end = doc.codec.encode(doc.text) + doc.trailer
+        new_end = doc.codec.encode(text) + doc.trailer
+        try:
+            with self._locked(os.O_RDWR) as (fd, _):
+                size = os.fstat(fd).st_size
+                if size != tail.size or _read_at(fd, tail.offset, size - tail.offset) != old_end:
+                    raise FileChangedError(self.path)
+                if tail.offset + len(old_end) <= SMALL_FILE:
+                    head = _read_at(fd, 0, tail.offset)
+                    _atomic_replace(self.real_path, head + new_end, os.fstat(fd))
+                else:
+                    replace_end(fd, self.real_path, tail.offset, old_end, new_end)
+        except OSError as exc:
+            raise self._error(exc) from exc
+
     def rewrite(self, expected: Fingerprint, data: bytes) -> None:
         """Replace the file's bytes atomically, if it still holds what was read."""
-        real = Path(os.path.realpath(self.path))
+        real = self.real_path
         try:
-            with self._locked(os.O_RDONLY) as (fd, _):
+            with self._locked(os.O_RDWR) as (fd, _):
                 current = _read_at(fd, 0, os.fstat(fd).st_size)
                 if Fingerprint.of(current) != expected:
                     raise FileChangedError(self.path)
@@ -299,7 +363,7 @@ class LogFile:
 
     def leftovers(self) -> list[Path]:
         """Temporary files an interrupted rewrite left beside the log."""
-        real = Path(os.path.realpath(self.path))
+        real = self.real_path
         return sorted(real.parent.glob(f".{real.name}{TMP_MARK}*"))
 
     def clean_leftovers(self) -> list[Path]:
@@ -345,10 +409,9 @@ def _atomic_replace(real: Path, data: bytes, st: os.stat_result) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}{TMP_MARK}", dir=real.parent)
     tmp = Path(tmp_name)
     try:
-        try:
+        # Not ours to give away when not root: the file keeps its mode at least.
+        with contextlib.suppress(PermissionError):
             os.fchown(fd, st.st_uid, st.st_gid)
-        except PermissionError:
-            pass  # not ours to give away: the file keeps its mode at least
         os.fchmod(fd, st.st_mode & 0o7777)
         view = memoryview(data)
         while view:

@@ -103,7 +103,11 @@ class Shape:
         date_pads = [v for k, v in known.items() if k != "hour_pad" and v is not None]
         hint = date_pads[0] if date_pads else (self.marker_pos == "none" or
                                                self.markers == MARKERS[2])
-        return replace(self, **{k: hint if v is None else v for k, v in known.items()})
+        def pick(value: bool | None) -> bool:
+            return hint if value is None else value
+
+        return replace(self, hour_pad=pick(known["hour_pad"]), month_pad=pick(known["month_pad"]),
+                       day_pad=pick(known["day_pad"]))
 
     def format(self, when: datetime) -> str:
         """Write ``when`` in this shape (minutes precision)."""

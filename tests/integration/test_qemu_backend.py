@@ -1,0 +1,312 @@
+"""The libvirt backend against a real QEMU (`qemu:///system`; run scripts/setup-libvirt).
+
+Every test defines its own small persistent domains (64 MiB, no OS, no graphics) with
+images from `qemu-img create` in a folder the libvirt-qemu user can reach, and removes
+them afterwards (undefine with snapshot metadata, then the files).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+libvirt = pytest.importorskip("libvirt")
+
+from worklog.hypervisor import (  # noqa: E402
+    ConnectError,
+    Hypervisor,
+    HypervisorUnavailable,
+    open_hypervisor,
+    worklog_description,
+)
+from worklog.libvirt_backend import overlay_path, read_disks  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+URI = "qemu:///system"
+RAW_PLAIN = "raw disk: internal snapshots need qcow2 disks, use --disk-only"
+MakeDomain = Callable[..., str]
+
+
+def _unavailable_reason() -> str | None:
+    if shutil.which("qemu-img") is None:
+        return "qemu-img is not installed (run scripts/setup-libvirt as root)"
+    try:
+        open_hypervisor(URI).close()
+    except (ConnectError, HypervisorUnavailable) as exc:
+        return f"{URI} cannot be opened ({exc}); run scripts/setup-libvirt as root"
+    return None
+
+
+@pytest.fixture(scope="module")
+def conn() -> Iterator[Any]:
+    reason = _unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    connection = libvirt.open(URI)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def hv(conn: Any) -> Iterator[Hypervisor]:
+    hypervisor = open_hypervisor(URI)
+    yield hypervisor
+    hypervisor.close()
+
+
+@pytest.fixture
+def image_dir() -> Iterator[Path]:
+    # Not under pytest's tmp_path: its parents are 0700 and QEMU runs as libvirt-qemu.
+    path = Path(tempfile.mkdtemp(prefix="worklog-qemu-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _domain_xml(name: str, images: list[tuple[str, str]]) -> str:
+    root = ET.Element("domain", type="qemu")
+    ET.SubElement(root, "name").text = name
+    ET.SubElement(root, "memory", unit="MiB").text = "64"
+    ET.SubElement(root, "vcpu").text = "1"
+    ET.SubElement(ET.SubElement(root, "os"), "type", arch="x86_64").text = "hvm"
+    devices = ET.SubElement(root, "devices")
+    for index, (fmt, path) in enumerate(images):
+        disk = ET.SubElement(devices, "disk", type="file", device="disk")
+        ET.SubElement(disk, "driver", name="qemu", type=fmt)
+        ET.SubElement(disk, "source", file=path)
+        ET.SubElement(disk, "target", dev=f"vd{'abcdefgh'[index]}", bus="virtio")
+    ET.SubElement(devices, "memballoon", model="none")
+    return ET.tostring(root, encoding="unicode")
+
+
+@pytest.fixture
+def make_domain(conn: Any, image_dir: Path) -> Iterator[MakeDomain]:
+    """make_domain("qcow2", "raw", running=True) -> the name of a new domain."""
+    made: list[Any] = []
+
+    def make(*formats: str, running: bool = True) -> str:
+        name = f"worklog-it-{uuid.uuid4().hex[:8]}"
+        images = []
+        for index, fmt in enumerate(formats):
+            path = image_dir / f"{name}-{index}.{'img' if fmt == 'raw' else fmt}"
+            subprocess.run(["qemu-img", "create", "-q", "-f", fmt, str(path), "16M"], check=True)
+            images.append((fmt, str(path)))
+        dom = conn.defineXML(_domain_xml(name, images))
+        made.append(dom)
+        if running:
+            dom.create()
+        return name
+
+    yield make
+    for dom in made:
+        if dom.isActive():
+            dom.destroy()
+        dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+
+
+def live_sources(conn: Any, domain: str) -> dict[str, str | None]:
+    disks, _ = read_disks(conn.lookupByName(domain).XMLDesc(0))
+    return {d.target: d.source for d in disks}
+
+
+def image_snapshots(path: str) -> str:
+    """`qemu-img snapshot -l` (with -U: the image may be in use by a running guest)."""
+    proc = subprocess.run(
+        ["qemu-img", "snapshot", "-l", "-U", path], capture_output=True, text=True, check=True
+    )
+    return proc.stdout
+
+
+# --- internal ---------------------------------------------------------------------------
+
+
+def test_internal_snapshot_of_running_domain(
+    hv: Hypervisor, conn: Any, make_domain: MakeDomain
+) -> None:
+    domain = make_domain("qcow2", "qcow2")
+    description = worklog_description("before </description> upgrade & co")
+    result = hv.snapshot(domain, name="live", description=description)
+
+    assert result.ok, result
+    assert (result.kind, result.name, result.description) == ("internal", "live", description)
+    sources = live_sources(conn, domain)
+    assert [(d.target, d.source, d.snapshot) for d in result.disks] == [
+        ("vda", sources["vda"], "internal"),
+        ("vdb", sources["vdb"], "internal"),
+    ]
+    assert all("live" in image_snapshots(str(src)) for src in sources.values())
+    (info,) = hv.list_snapshots(domain)
+    assert (info.name, info.kind, info.is_current, info.description) == (
+        "live",
+        "internal",
+        True,
+        description,
+    )
+    assert hv.job_progress(domain) is None  # no job running now
+
+    again = hv.snapshot(domain, name="live")
+    assert not again.ok
+    assert (again.error_code, again.plain_error) == (9, "a snapshot with that name exists")
+
+
+def test_internal_snapshot_of_shut_off_domain(
+    hv: Hypervisor, conn: Any, make_domain: MakeDomain
+) -> None:
+    domain = make_domain("qcow2", running=False)
+    result = hv.snapshot(domain, name="cold")
+    assert result.ok, result
+    assert result.kind == "internal"
+    assert "cold" in image_snapshots(str(live_sources(conn, domain)["vda"]))
+    assert not conn.lookupByName(domain).isActive()
+
+
+def test_internal_on_raw_disk_fails_in_plain_words(hv: Hypervisor, make_domain: MakeDomain) -> None:
+    domain = make_domain("raw")
+    result = hv.snapshot(domain, name="inside", force_internal=True)
+    assert not result.ok
+    assert (result.error_code, result.error_name) == (67, "VIR_ERR_CONFIG_UNSUPPORTED")
+    assert result.plain_error == RAW_PLAIN
+    assert result.kind == "internal"
+    assert hv.list_snapshots(domain) == []
+
+
+def test_unknown_domain(hv: Hypervisor) -> None:
+    result = hv.snapshot("worklog-it-no-such-domain", name="x")
+    assert (result.ok, result.error_code, result.plain_error) == (False, 42, "domain not found")
+
+
+# --- external ---------------------------------------------------------------------------
+
+
+def test_external_disk_only_of_running_raw_domain(
+    hv: Hypervisor, conn: Any, make_domain: MakeDomain
+) -> None:
+    domain = make_domain("raw")
+    original = live_sources(conn, domain)["vda"]
+    assert original is not None
+    result = hv.snapshot(domain, name="ext")  # a raw disk: disk-only external is chosen
+
+    assert result.ok, result
+    overlay = overlay_path(original, "ext")
+    assert result.kind == "external"
+    assert [(d.target, d.source, d.snapshot) for d in result.disks] == [
+        ("vda", overlay, "external")
+    ]
+    assert Path(overlay).is_file()
+    assert live_sources(conn, domain)["vda"] == overlay
+    (info,) = hv.list_snapshots(domain)
+    assert (info.name, info.kind, info.is_current) == ("ext", "external", True)
+
+    reverted = hv.revert(domain, "ext")
+    if conn.getLibVersion() < 9_009_000:
+        assert not reverted.ok
+        assert reverted.error_code == 67
+        assert (
+            reverted.plain_error == "reverting to an external snapshot needs libvirt 9.9 or newer"
+        )
+    else:
+        assert reverted.ok, reverted
+
+    deleted = hv.delete(domain, "ext")  # libvirt >= 9.0 merges the overlay back
+    assert deleted.ok, deleted
+    assert (deleted.kind, deleted.disks) == ("external", result.disks)
+    assert hv.list_snapshots(domain) == []
+    assert live_sources(conn, domain)["vda"] == original
+    assert not Path(overlay).exists()
+
+
+def test_external_disk_only_of_two_disks(
+    hv: Hypervisor, conn: Any, make_domain: MakeDomain
+) -> None:
+    domain = make_domain("qcow2", "qcow2")
+    before = live_sources(conn, domain)
+    result = hv.snapshot(domain, name="both", disk_only=True, description="worklog: two")
+    assert result.ok, result
+    after = live_sources(conn, domain)
+    for target in ("vda", "vdb"):
+        assert after[target] == overlay_path(str(before[target]), "both")
+        assert Path(str(after[target])).is_file()
+    assert [d.source for d in result.disks] == [after["vda"], after["vdb"]]
+
+
+def test_failed_external_snapshot_switches_no_disk(
+    hv: Hypervisor, conn: Any, make_domain: MakeDomain
+) -> None:
+    domain = make_domain("qcow2", "qcow2")
+    before = live_sources(conn, domain)
+    blocker = Path(overlay_path(str(before["vdb"]), "clash"))
+    blocker.write_bytes(b"in the way")  # (an empty file would be silently reused)
+
+    result = hv.snapshot(domain, name="clash", disk_only=True)
+    assert not result.ok
+    assert (result.error_code, result.kind) == (67, "external")
+    assert result.plain_error == "an overlay file for this snapshot already exists"
+    assert result.switched_disks == ()
+    assert live_sources(conn, domain) == before
+    assert not Path(overlay_path(str(before["vda"]), "clash")).exists()
+    assert [d.target for d in result.disks] == ["vda", "vdb"]
+
+
+def test_quiesce_without_guest_agent_fails(hv: Hypervisor, make_domain: MakeDomain) -> None:
+    domain = make_domain("qcow2")
+    result = hv.snapshot(domain, name="calm", quiesce=True)
+    assert not result.ok
+    assert result.kind == "external"
+    assert result.error_code is not None
+    assert result.plain_error
+    if result.error_code in (74, 86):
+        assert result.plain_error == "quiesce needs a running qemu-guest-agent"
+    assert result.switched_disks == ()
+    assert hv.list_snapshots(domain) == []
+
+
+# --- revert and delete ------------------------------------------------------------------
+
+
+def test_revert_and_delete_internal(hv: Hypervisor, conn: Any, make_domain: MakeDomain) -> None:
+    domain = make_domain("qcow2")
+    image = str(live_sources(conn, domain)["vda"])
+    assert hv.snapshot(domain, name="first").ok
+    assert hv.snapshot(domain, name="second").ok
+
+    reverted = hv.revert(domain, "first")
+    assert reverted.ok, reverted
+    assert (reverted.action, reverted.kind) == ("revert", "internal")
+    assert conn.lookupByName(domain).isActive()  # taken while running, so running again
+    assert [(i.name, i.parent, i.is_current) for i in hv.list_snapshots(domain)] == [
+        ("first", None, True),
+        ("second", "first", False),
+    ]
+
+    assert hv.delete(domain, "second").ok
+    assert "second" not in image_snapshots(image)
+    missing = hv.delete(domain, "second")
+    assert (missing.ok, missing.error_code, missing.plain_error) == (
+        False,
+        72,
+        "snapshot not found",
+    )
+    assert hv.delete(domain, "first").ok
+    assert hv.list_snapshots(domain) == []
+    assert "first" not in image_snapshots(image)
+
+
+def test_setup_script_is_idempotent(conn: Any) -> None:
+    # Needs `conn`: only where libvirt already runs, so the script installs nothing.
+    if os.geteuid() != 0:
+        pytest.skip("scripts/setup-libvirt needs root")
+    script = Path(__file__).resolve().parents[2] / "scripts" / "setup-libvirt"
+    proc = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("\n") == 1
+    assert "qemu:///system ready" in proc.stdout

@@ -1,0 +1,107 @@
+"""Crash-safe replacement of a file's end, in place, for logs too large to copy.
+
+Used only by ``worklog.logfile``. Changing today's plan in a 100 MB log must not cost a
+100 MB copy, so the end of the file is rewritten in place, guarded by an undo journal:
+
+1. the old end of the file goes to ``.NAME.worklog-journal`` beside it, with its offset,
+   the file's old size and a checksum; the journal is fsync'd;
+2. the new end is written at the offset, the file truncated to its new size, fsync'd;
+3. the journal is removed.
+
+A crash before 3 leaves a complete journal: the next worklog command that opens the log
+puts the old end back (``recover``) and says so, so the file is the old version byte for
+byte. A crash while writing the journal leaves an incomplete one and an untouched file:
+it is simply removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+JOURNAL_MARK = ".worklog-journal"
+_MAGIC = b"worklog-journal 1\n"
+
+
+def journal_path(real: Path) -> Path:
+    return real.parent / f".{real.name}{JOURNAL_MARK}"
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What ``recover`` did: the journal it found and whether the file was restored."""
+
+    journal: Path
+    restored: bool
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _write_all(fd: int, data: bytes, offset: int | None = None) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view) if offset is None else os.pwrite(fd, view, offset)
+        view = view[written:]
+        if offset is not None:
+            offset += written
+
+
+def _fsync_dir(path: Path) -> None:
+    dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def replace_end(fd: int, real: Path, offset: int, old_end: bytes, new_end: bytes) -> None:
+    """Replace the bytes from ``offset`` to the end (``old_end``) with ``new_end``.
+
+    ``fd`` is open for reading and writing (not O_APPEND) and locked by the caller.
+    """
+    journal = journal_path(real)
+    header = json.dumps({"offset": offset, "size": offset + len(old_end),
+                         "digest": _digest(old_end)}).encode() + b"\n"
+    jfd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        _write_all(jfd, _MAGIC + header + old_end)
+        os.fsync(jfd)
+    finally:
+        os.close(jfd)
+    _fsync_dir(journal)
+    _write_all(fd, new_end, offset)
+    os.ftruncate(fd, offset + len(new_end))
+    os.fsync(fd)
+    journal.unlink()
+    _fsync_dir(journal)
+
+
+def recover(fd: int, real: Path) -> Recovery | None:
+    """Undo an interrupted ``replace_end`` on the locked ``fd``; None when there was none."""
+    journal = journal_path(real)
+    try:
+        data = journal.read_bytes()
+    except FileNotFoundError:
+        return None
+    restored = False
+    if data.startswith(_MAGIC):
+        header_end = data.find(b"\n", len(_MAGIC))
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            header = json.loads(data[len(_MAGIC) : header_end])
+            old_end = data[header_end + 1 :]
+            complete = (header_end > 0 and _digest(old_end) == header["digest"]
+                        and header["size"] == header["offset"] + len(old_end))
+            if complete:
+                _write_all(fd, old_end, int(header["offset"]))
+                os.ftruncate(fd, int(header["size"]))
+                os.fsync(fd)
+                restored = True
+    journal.unlink(missing_ok=True)
+    _fsync_dir(journal)
+    return Recovery(journal, restored)
