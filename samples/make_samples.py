@@ -670,7 +670,7 @@ def zh_tw_log() -> bytes:
 
 MIXED: tuple[tuple[str, str], ...] = (
     (".LOG", CRLF),
-    ("9:05 AM 2/3/2014", CRLF),
+    ("9:05 AM 1/30/2014", CRLF),
     ("lab", CRLF),
     ("new laptop came with en-US Windows, so the stamps look different for now.", CRLF),
     ("", CRLF),

@@ -31,7 +31,13 @@ from worklog.hypervisor import (  # noqa: E402
     user_description,
     worklog_description,
 )
-from worklog.libvirt_backend import LibvirtHypervisor, overlay_path, read_disks, snapshot_xml  # noqa: E402
+from worklog.libvirt_backend import (  # noqa: E402
+    LibvirtHypervisor,
+    overlay_path,
+    read_disks,
+    snapshot_xml,
+    switched_targets,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = 1_700_000_000  # 2023-11-14 22:13:20 UTC
@@ -420,3 +426,15 @@ def test_read_disks_skips_cdrom_and_floppy() -> None:
         ("vdb", "raw", "/dev/sdb", False),
     ]
     assert others == ["hdc", "fda"]
+
+
+def test_switched_targets_names_disks_now_on_an_overlay() -> None:
+    def domain(vda: str, vdb: str) -> str:
+        disk = "<disk device='disk'><source file='{}'/><target dev='{}'/></disk>"
+        disks = disk.format(vda, "vda") + disk.format(vdb, "vdb")
+        return f"<domain><devices>{disks}</devices></domain>"
+
+    before, _ = read_disks(domain("/vm/a.qcow2", "/vm/b.qcow2"))
+    assert switched_targets(before, domain("/vm/a.qcow2", "/vm/b.qcow2")) == ()
+    assert switched_targets(before, domain("/vm/a.s.qcow2", "/vm/b.qcow2")) == ("vda",)
+    assert switched_targets(before, domain("/vm/a.s.qcow2", "/vm/b.s.qcow2")) == ("vda", "vdb")

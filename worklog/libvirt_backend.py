@@ -174,6 +174,13 @@ def _source_path(source: ET.Element | None) -> str | None:
     return source.get("file") or source.get("dev") or source.get("name")
 
 
+def switched_targets(before: list[DomainDisk], domain_xml: str) -> tuple[str, ...]:
+    """Targets whose source in domain_xml differs from before (now on an overlay)."""
+    sources = {d.target: d.source for d in before}
+    after, _ = read_disks(domain_xml)
+    return tuple(d.target for d in after if d.target in sources and sources[d.target] != d.source)
+
+
 def overlay_path(source: str, snapshot_name: str) -> str:
     """`<source dir>/<image stem>.<snapshot name>.qcow2`, the name made file-safe."""
     safe = re.sub(r"[^\w.+-]", "_", snapshot_name)
@@ -362,18 +369,15 @@ class LibvirtHypervisor:
             return ()
         return _parse_snapshot_xml(xml, {d.target: d.source for d in disks}).disks
 
-    def _switched_disks(self, dom: Any, before: list[DomainDisk]) -> tuple[str, ...]:
-        """Targets whose source changed since before the attempt (now on an overlay)."""
+    @staticmethod
+    def _switched_disks(dom: Any, before: list[DomainDisk]) -> tuple[str, ...]:
+        """Re-read the domain after a failed external snapshot: which disks moved."""
         if dom is None:
             return ()
         try:
-            after, _ = read_disks(str(dom.XMLDesc(0)))
+            return switched_targets(before, str(dom.XMLDesc(0)))
         except libvirt.libvirtError:
             return ()
-        sources = {d.target: d.source for d in before}
-        return tuple(
-            d.target for d in after if d.target in sources and sources[d.target] != d.source
-        )
 
     # listing ----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ import pytest
 libvirt = pytest.importorskip("libvirt")
 
 from worklog.hypervisor import (  # noqa: E402
+    ActionResult,
     ConnectError,
     Hypervisor,
     HypervisorUnavailable,
@@ -157,6 +159,21 @@ def test_internal_snapshot_of_running_domain(
     again = hv.snapshot(domain, name="live")
     assert not again.ok
     assert (again.error_code, again.plain_error) == (9, "a snapshot with that name exists")
+
+
+def test_job_progress_can_be_polled_while_a_snapshot_runs(
+    hv: Hypervisor, make_domain: MakeDomain
+) -> None:
+    domain = make_domain("qcow2")
+    results: list[ActionResult] = []
+    worker = threading.Thread(target=lambda: results.append(hv.snapshot(domain, name="polled")))
+    worker.start()
+    seen: list[float | None] = []
+    while worker.is_alive():
+        seen.append(hv.job_progress(domain))
+    worker.join()
+    assert results[0].ok, results[0]
+    assert all(value is None or 0.0 <= value <= 1.0 for value in seen)
 
 
 def test_internal_snapshot_of_shut_off_domain(
