@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 
 libvirt = pytest.importorskip("libvirt")
 
-from libvirt_nodes import IMAGE_DIR, NodeDisk, NodeDomain, NodeSnapshot, write_node  # noqa: E402
-
+from tests.libvirt_nodes import IMAGE_DIR, NodeDisk, NodeDomain, NodeSnapshot, write_node  # noqa: E402
 from worklog.hypervisor import (  # noqa: E402
     ConnectError,
     DiskSnapshot,

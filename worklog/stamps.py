@@ -249,10 +249,13 @@ def infer_day_first(
     if votes != 0:
         return votes > 0, True
     ambiguous = any(c.fields()[0] != c.fields()[1] for c in year_last)
+    # en-AU writes "3/02/2014": an unpadded day before a padded month.
+    au_style = any(len(c.match.group("a")) == 1 and c.match.group("b").startswith("0")
+                   for c in year_last)
     us_style = any(
         c.match.group("post") and c.match.group("s2") == "/" for c in year_last
     )
-    return not us_style, not ambiguous
+    return au_style or not us_style, not ambiguous
 
 
 def _order_votes(candidates: list[Candidate]) -> int:

@@ -68,3 +68,12 @@ def parse_stamp_arg(text: str, *, option: str = "STAMP", day_first: bool = True)
                          "(write it as in the log, e.g. \"10:20 2014-02-11\", "
                          "or as 2014-02-11T10:20)") from None
     return when.replace(second=0, microsecond=0)
+
+
+def stamp_candidates(text: str, *, option: str = "STAMP", day_first: bool = True) -> list[datetime]:
+    """The times a typed stamp can mean: in ``day_first`` order first, then the other
+    (``2/10/2014`` is 2 October or 10 February; a file's own order decides which to try
+    first)."""
+    first = parse_stamp_arg(text, option=option, day_first=day_first)
+    other = parse_stamp(text, not day_first)
+    return [first] if other is None or other.when == first else [first, other.when]

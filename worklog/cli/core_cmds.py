@@ -18,7 +18,7 @@ from worklog.compose import split_tags, text_lines
 from worklog.document import Entry
 from worklog.errors import EXIT_FAILED, UsageError, WorklogError
 from worklog.export import EntryFilter, entry_record, json_array
-from worklog.userdates import parse_day, parse_stamp_arg
+from worklog.userdates import parse_day, stamp_candidates
 
 NEWLINE_NAMES = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
 KIND_CHOICES = ("plan", "email", "snapshot", "command", "note")
@@ -104,9 +104,10 @@ def show(
     """Entries exactly as they stand in the file: one by its stamp, or the last N."""
     sess = session(ctx)
     if stamp is not None:
-        when = parse_stamp_arg(stamp, day_first=sess.day_first)
         doc = sess.log.load().doc
-        found = [entry for entry in doc.entries if entry.stamp.when == when]
+        found: list[Entry] = []
+        for when in stamp_candidates(stamp, day_first=doc.day_first):
+            found = found or [entry for entry in doc.entries if entry.stamp.when == when]
         if not found:
             raise WorklogError(f"{sess.log_path}: no entry stamped {stamp!r}")
         _print_entries(sess, found)
