@@ -1,0 +1,66 @@
+"""`worklog add` on a 100 MB log beside a 1 KB one, in one run: appending must not cost
+more as the history grows (it reads only the file's end).
+
+    python bench/bench_add.py [--size 100MB] [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from bench.common import OUT, WORKLOG, machine, ms, table, time_command
+from bench.gen_log import write_log
+
+SEED = 2014
+
+
+def logs(size: int) -> tuple[Path, Path]:
+    """The small and the large log, generated once and kept in bench/out."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    small, large = OUT / "small.LOG", OUT / f"large-{size}.LOG"
+    if not small.exists():
+        write_log(small, 1000, SEED)
+    if not large.exists():
+        write_log(large, size, SEED)
+    return small, large
+
+
+def measure(small: Path, large: Path, runs: int) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    work = OUT / "work"
+    work.mkdir(exist_ok=True)
+    results = {}
+    for name, source in (("1 KB", small), ("100 MB", large)):
+        target = work / f"add-{source.name}"
+        shutil.copyfile(source, target)
+        results[name] = time_command(
+            f"add {name}",
+            [*WORKLOG, "--file", str(target), "add", "--tags", "bench", "appended", "text."],
+            runs=runs, env={"WORKLOG_NOW": "2026-11-26T09:05"})
+        target.unlink()
+    small_t, large_t = results["1 KB"], results["100 MB"]
+    rows.append(("worklog add", ms(small_t.median), ms(large_t.median),
+                 f"{large_t.median / small_t.median:.2f}x", "<= 1.2x"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="100MB")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args(argv)
+    size = int(float(args.size.upper().removesuffix("MB")) * 1_000_000)
+    small, large = logs(size)
+    print(f"machine: {machine()}")
+    print(f"logs: {small.stat().st_size} bytes and {large.stat().st_size} bytes; "
+          f"median of {args.runs} runs")
+    print(table(measure(small, large, args.runs),
+                ("command", "1 KB log", "100 MB log", "ratio", "target")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""What every benchmark shares: the machine's description, timed runs, medians, tables.
+
+Figures are medians of several runs of whole commands (subprocesses), so they include
+interpreter start-up exactly as a user pays it.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+WORKLOG = [sys.executable, "-m", "worklog"]
+
+
+def machine() -> str:
+    """One line: CPU, cores, memory, OS, Python."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text()
+                      .splitlines() if line.startswith("MemTotal"))
+    except (OSError, StopIteration):
+        mem_kb = 0
+    return (f"{cpu}, {os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GiB, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+
+
+@dataclass(frozen=True)
+class Timing:
+    label: str
+    runs: tuple[float, ...]
+    peak_rss_kb: int = 0
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+
+def run_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKLOG")}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra or {})
+    return env
+
+
+def time_command(
+    label: str,
+    argv: Sequence[str],
+    *,
+    runs: int = 5,
+    env: Mapping[str, str] | None = None,
+    before: Callable[[], None] | None = None,
+    stdin: bytes = b"",
+    ok_codes: tuple[int, ...] = (0,),
+) -> Timing:
+    """Run ``argv`` ``runs`` times (``before`` each time, untimed): wall times and the
+    largest peak resident memory (``ru_maxrss`` of the process, in KiB)."""
+    times: list[float] = []
+    peak = 0
+    for _ in range(runs):
+        if before is not None:
+            before()
+        with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as err:
+            given.write(stdin)
+            given.seek(0)
+            start = time.perf_counter()
+            proc = subprocess.Popen(argv, env=run_env(env), stdin=given,
+                                    stdout=subprocess.DEVNULL, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            elapsed = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode not in ok_codes:
+                err.seek(0)
+                message = err.read().decode(errors="replace").strip()
+                raise RuntimeError(f"{label}: exit {proc.returncode}: {message}")
+        times.append(elapsed)
+        peak = max(peak, usage.ru_maxrss)
+    return Timing(label, tuple(times), peak)
+
+
+def table(rows: Sequence[tuple[str, ...]], header: tuple[str, ...]) -> str:
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True))
+              for row in rows]
+    return "\n".join(lines)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
