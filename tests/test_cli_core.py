@@ -225,3 +225,21 @@ def test_shell_completion_is_offered(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "worklog"], capture_output=True, env=env,
                           check=False, cwd=tmp_path)
     assert done.stdout.split() == [b"export"]
+
+
+def test_add_with_no_text_on_a_terminal_opens_the_editor(tmp_path: Path) -> None:
+    """No TEXT and stdin a terminal: $EDITOR edits the text, as git commit does."""
+    path = tmp_path / "w.LOG"
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "written in the editor.\\n" > "$1"\n')
+    editor.chmod(0o755)
+    primary, secondary = os.openpty()
+    try:
+        env = {**_subprocess_env(), "EDITOR": str(editor), "WORKLOG_NOW": "2026-11-26T09:05"}
+        done = subprocess.run([sys.executable, "-m", "worklog", "--file", str(path), "add"],
+                              stdin=secondary, capture_output=True, env=env, check=False)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert done.returncode == 0, done.stderr
+    assert path.read_bytes() == b".LOG\n09:05 2026-11-26\nwritten in the editor.\n"
