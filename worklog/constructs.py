@@ -21,7 +21,8 @@ ItemState = Literal["open", "active", "done", "dropped"]
 SNAPSHOT_ACTIONS = frozenset({"snap", "revert", "snap-delete", "snap-prune"})
 COMMAND_ACTIONS = frozenset({"run"})
 
-_LINE_RE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|)")
+_BREAK_RE = re.compile(r"(\r\n|\r|\n)")
+_TAG_FAST_RE = re.compile(r"[\w\-+./#&@ ]+")
 _TAG_PUNCT = frozenset("_-+./#&@")
 MAX_TAGS = 10
 MAX_TAG_LEN = 32
@@ -30,13 +31,12 @@ MAX_TAG_WORDS = 3
 
 def split_lines(text: str) -> list[tuple[str, str]]:
     """Lines of ``text`` as (content, line break); only CRLF, LF and CR end a line (F4)."""
-    lines: list[tuple[str, str]] = []
-    end = len(text)
-    for match in _LINE_RE.finditer(text):
-        if match.start() == end:
-            break
-        lines.append((match.group(1), match.group(2)))
-    return lines
+    parts = _BREAK_RE.split(text)
+    if parts[-1] == "":
+        parts.pop()  # the text ends with a line break: no last, unterminated line
+    else:
+        parts.append("")
+    return list(zip(parts[::2], parts[1::2], strict=True))
 
 
 # --- tags (E2) -------------------------------------------------------------------------
@@ -50,6 +50,8 @@ def _is_tag(tag: str) -> bool:
         return False
     if not any(ch.isalpha() for ch in tag):
         return False
+    if _TAG_FAST_RE.fullmatch(tag):
+        return True
     return all(
         ch.isalnum() or ch == " " or ch in _TAG_PUNCT or unicodedata.category(ch)[0] == "M"
         for ch in tag
@@ -183,6 +185,8 @@ _PROMPT_RE = re.compile(
 def find_links(text: str, day_first: bool = True) -> list[datetime]:
     """The stamps of ``see"STAMP"`` references in ``text``, in order (C4)."""
     links: list[datetime] = []
+    if 'e"' not in text and 'E"' not in text:
+        return links
     for match in _LINK_RE.finditer(text):
         stamp = parse_stamp(match.group("stamp"), day_first)
         if stamp is not None:
@@ -203,9 +207,12 @@ def parse_email_header(line: str) -> EmailHeader | None:
     if not match:
         return None
     date = None
-    if match.group("d"):
+    digits = match.group("d")
+    if digits:
+        clock = match.group("t")
         try:
-            date = datetime.strptime(match.group("d") + match.group("t"), "%Y%m%d%H%M")
+            date = datetime(int(digits[:4]), int(digits[4:6]), int(digits[6:]),
+                            int(clock[:2]), int(clock[2:]))
         except ValueError:
             date = None
     return EmailHeader(match.group("sender"), match.group("subject"), date)

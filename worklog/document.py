@@ -61,14 +61,16 @@ class Entry:
         return c.split_lines(self.source)
 
     @cached_property
+    def _tags_line(self) -> list[str] | None:
+        return c.parse_tags_line(self.lines[1][0]) if len(self.lines) >= 2 else None
+
+    @property
     def tags(self) -> list[str]:
-        if len(self.lines) < 2:
-            return []
-        return c.parse_tags_line(self.lines[1][0]) or []
+        return self._tags_line or []
 
     @property
     def has_tags_line(self) -> bool:
-        return len(self.lines) >= 2 and c.parse_tags_line(self.lines[1][0]) is not None
+        return self._tags_line is not None
 
     @cached_property
     def text_span(self) -> tuple[int, int]:

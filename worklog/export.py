@@ -16,7 +16,7 @@ from worklog.document import Entry
 
 
 def iso_minutes(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M")
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}T{when.hour:02d}:{when.minute:02d}"
 
 
 def snapshot_fields(entry: Entry) -> dict[str, Any] | None:
@@ -57,7 +57,7 @@ def entry_record(entry: Entry) -> dict[str, Any]:
     """One entry as the JSON export contract describes it."""
     email = entry.email
     return {
-        "stamp": entry.stamp.iso,
+        "stamp": iso_minutes(entry.stamp.when),
         "stamp_text": entry.stamp.text,
         "line": entry.line,
         "tags": list(entry.tags),
