@@ -110,7 +110,7 @@ def detect_partial(head: bytes, tail: bytes, *, ansi: str = DEFAULT_ANSI) -> tup
     codec = _from_head(head)
     if codec is not None:
         return codec, True
-    if not _is_utf8(tail, partial=True):
+    if not _is_utf8(tail, partial=True) or not _is_utf8(head, partial=True):
         return Codec(ansi), True
     certain = not tail.isascii() or not head.isascii()
     return Codec("utf-8"), certain and _is_utf8(head, partial=True)

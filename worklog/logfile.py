@@ -16,6 +16,7 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import mmap
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -110,11 +111,23 @@ def _line_start(buf: bytes, codec: Codec) -> int:
 class LogFile:
     """A log file on disk and the ways to read and write it safely."""
 
-    def __init__(self, path: Path, options: ParseOptions | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        options: ParseOptions | None = None,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.options = options or ParseOptions()
-        #: What worklog repaired on the way (an interrupted edit undone...), for the user.
+        #: What worklog repaired on the way (an interrupted edit undone...), for the user;
+        #: each is also handed to ``on_notice`` as it happens.
         self.notices: list[str] = []
+        self._on_notice = on_notice
+
+    def _notice(self, message: str) -> None:
+        self.notices.append(message)
+        if self._on_notice is not None:
+            self._on_notice(message)
 
     @property
     def real_path(self) -> Path:
@@ -139,13 +152,13 @@ class LogFile:
         if writable:
             recovery = recover(fd, real)
             if recovery is not None:
-                self.notices.append(
+                self._notice(
                     f"{self.path}: undid an interrupted edit (journal {recovery.journal.name})"
                     if recovery.restored else
                     f"{self.path}: removed an incomplete journal {recovery.journal.name}; "
                     "the file was not touched")
         for leftover in self.clean_leftovers():
-            self.notices.append(f"{self.path}: removed {leftover.name}, left by an "
+            self._notice(f"{self.path}: removed {leftover.name}, left by an "
                                 "interrupted rewrite")
 
     # --- reading -------------------------------------------------------------------
@@ -185,6 +198,30 @@ class LogFile:
             return self._tail_from_fd(fd, enough)
         except OSError as exc:
             raise self._error(exc) from exc
+        finally:
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def mapped(self) -> Iterator[bytes | mmap.mmap]:
+        """The whole file mapped read-only (an empty file gives ``b""``): searching a
+        large log without reading it into memory (worklog.search)."""
+        try:
+            self._recover_if_needed()
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise self._error(exc) from exc
+        try:
+            try:
+                size = os.fstat(fd).st_size
+                view = mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if size else None
+            except OSError as exc:
+                raise self._error(exc) from exc
+            if view is None:
+                yield b""
+                return
+            with view:
+                view.madvise(mmap.MADV_SEQUENTIAL)
+                yield view
         finally:
             os.close(fd)
 
@@ -284,25 +321,21 @@ class LogFile:
     ) -> Appended:
         size = os.fstat(fd).st_size
         prefix = ""
+        certain = True
         if size == 0:
-            codec, shape, style = Codec("utf-8"), DEFAULT_SHAPE, Style("\n", "", False)
+            codec, shape = Codec("utf-8"), DEFAULT_SHAPE
             prefix = new_file_text("\n")
             style = Style("\n", prefix, False)
         else:
             tail = self._tail_from_fd(fd, None)
             codec, shape, style = self._style_of(tail)
+            certain = tail.codec_certain
         stamp_text = shape.format(when)
         text = render(style, stamp_text) if render else render_append(style, stamp_text, tags, body)
         text = prefix + text
-        if not codec.can_encode(text):
-            raise LogFileError(self.path, f"the text cannot be written in the file's encoding "
-                               f"({codec.label}) without loss; nothing was written")
-        if not text.isascii() and codec.encoding == "utf-8" and not codec.bom:
+        if not certain and not text.isascii():
             codec = self._certain_codec(fd, codec)
-            if not codec.can_encode(text):
-                raise LogFileError(self.path, f"the text has characters {codec.label} cannot "
-                                   "hold; nothing was written")
-        data = (codec.bom if size == 0 else b"") + codec.encode(text)
+        data = (codec.bom if size == 0 else b"") + self._encode(codec, text)
         _write_all(fd, data, size)
         return Appended(stamp_text, size, data, created)
 
@@ -311,6 +344,17 @@ class LogFile:
         shape = doc.writing_shape()
         style = Style(doc.newline, doc.text[-4:], bool(doc.entries))
         return doc.codec, shape, style
+
+    def _encode(self, codec: Codec, text: str) -> bytes:
+        """The bytes of ``text`` in the file's encoding; bytes the file already held that
+        its encoding cannot decode go back as they were; a new character the encoding
+        cannot hold is an error, before anything is written."""
+        try:
+            return codec.encode(text)
+        except UnicodeEncodeError as exc:
+            raise LogFileError(self.path, f"{text[exc.start:exc.end]!r} cannot be written in "
+                               f"the file's encoding ({codec.label}); nothing was written"
+                               ) from exc
 
     def _certain_codec(self, fd: int, codec: Codec) -> Codec:
         """Decide UTF-8 versus ANSI by reading the whole file (rare: non-ASCII text into
@@ -332,10 +376,13 @@ class LogFile:
         journal, so the cost follows the size of the edit, not of the history.
         """
         doc = tail.doc
-        old_end = doc.codec.encode(doc.text) + doc.trailer
-        new_end = doc.codec.encode(text) + doc.trailer
         try:
             with self._locked(os.O_RDWR) as (fd, _):
+                codec = doc.codec
+                if not tail.codec_certain and not text.isascii():
+                    codec = self._certain_codec(fd, codec)
+                old_end = codec.encode(doc.text) + doc.trailer
+                new_end = self._encode(codec, text) + doc.trailer
                 size = os.fstat(fd).st_size
                 if size != tail.size or _read_at(fd, tail.offset, size - tail.offset) != old_end:
                     raise FileChangedError(self.path)

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TextIO
 
@@ -41,9 +42,11 @@ class Session:
                                  "time like 2026-11-26T09:40") from None
         return cls(env, config, path, source, debug, now)
 
-    @property
+    @cached_property
     def log(self) -> LogFile:
-        return LogFile(self.log_path, self.config.parse_options)
+        """The log; what it repairs on the way (an interrupted edit undone) is said on
+        stderr as it happens."""
+        return LogFile(self.log_path, self.config.parse_options, on_notice=_say_notice)
 
     def now(self) -> datetime:
         return (self._now or datetime.now()).replace(second=0, microsecond=0)
@@ -64,6 +67,10 @@ class Session:
 
     def style(self, text: str, **styles: object) -> str:
         return typer.style(text, **styles) if self.color() else text  # type: ignore[arg-type]
+
+
+def _say_notice(message: str) -> None:
+    typer.echo(f"worklog: {message}", err=True)
 
 
 def session(ctx: typer.Context) -> Session:
