@@ -1,20 +1,15 @@
 """The libvirt backend against a real QEMU (`qemu:///system`; run scripts/setup-libvirt).
 
-Every test defines its own small persistent domains (64 MiB, no OS, no graphics) with
-images from `qemu-img create` in a folder the libvirt-qemu user can reach, and removes
-them afterwards (undefine with snapshot metadata, then the files).
+The fixtures (`conn`, `hv`, `image_dir`, `make_domain`) are in conftest.py: every test
+defines its own small domains and removes them afterwards.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import tempfile
 import threading
-import uuid
-import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,98 +17,13 @@ import pytest
 
 libvirt = pytest.importorskip("libvirt")
 
-from worklog.hypervisor import (  # noqa: E402
-    ActionResult,
-    ConnectError,
-    Hypervisor,
-    HypervisorUnavailable,
-    open_hypervisor,
-    worklog_description,
-)
+from worklog.hypervisor import ActionResult, Hypervisor, worklog_description  # noqa: E402
 from worklog.libvirt_backend import overlay_path, read_disks  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
-URI = "qemu:///system"
 RAW_PLAIN = "raw disk: internal snapshots need qcow2 disks, use --disk-only"
 MakeDomain = Callable[..., str]
-
-
-def _unavailable_reason() -> str | None:
-    if shutil.which("qemu-img") is None:
-        return "qemu-img is not installed (run scripts/setup-libvirt as root)"
-    try:
-        open_hypervisor(URI).close()
-    except (ConnectError, HypervisorUnavailable) as exc:
-        return f"{URI} cannot be opened ({exc}); run scripts/setup-libvirt as root"
-    return None
-
-
-@pytest.fixture(scope="module")
-def conn() -> Iterator[Any]:
-    reason = _unavailable_reason()
-    if reason is not None:
-        pytest.skip(reason)
-    connection = libvirt.open(URI)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def hv(conn: Any) -> Iterator[Hypervisor]:
-    hypervisor = open_hypervisor(URI)
-    yield hypervisor
-    hypervisor.close()
-
-
-@pytest.fixture
-def image_dir() -> Iterator[Path]:
-    # Not under pytest's tmp_path: its parents are 0700 and QEMU runs as libvirt-qemu.
-    path = Path(tempfile.mkdtemp(prefix="worklog-qemu-"))
-    path.chmod(0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def _domain_xml(name: str, images: list[tuple[str, str]]) -> str:
-    root = ET.Element("domain", type="qemu")
-    ET.SubElement(root, "name").text = name
-    ET.SubElement(root, "memory", unit="MiB").text = "64"
-    ET.SubElement(root, "vcpu").text = "1"
-    ET.SubElement(ET.SubElement(root, "os"), "type", arch="x86_64").text = "hvm"
-    devices = ET.SubElement(root, "devices")
-    for index, (fmt, path) in enumerate(images):
-        disk = ET.SubElement(devices, "disk", type="file", device="disk")
-        ET.SubElement(disk, "driver", name="qemu", type=fmt)
-        ET.SubElement(disk, "source", file=path)
-        ET.SubElement(disk, "target", dev=f"vd{'abcdefgh'[index]}", bus="virtio")
-    ET.SubElement(devices, "memballoon", model="none")
-    return ET.tostring(root, encoding="unicode")
-
-
-@pytest.fixture
-def make_domain(conn: Any, image_dir: Path) -> Iterator[MakeDomain]:
-    """make_domain("qcow2", "raw", running=True) -> the name of a new domain."""
-    made: list[Any] = []
-
-    def make(*formats: str, running: bool = True) -> str:
-        name = f"worklog-it-{uuid.uuid4().hex[:8]}"
-        images = []
-        for index, fmt in enumerate(formats):
-            path = image_dir / f"{name}-{index}.{'img' if fmt == 'raw' else fmt}"
-            subprocess.run(["qemu-img", "create", "-q", "-f", fmt, str(path), "16M"], check=True)
-            images.append((fmt, str(path)))
-        dom = conn.defineXML(_domain_xml(name, images))
-        made.append(dom)
-        if running:
-            dom.create()
-        return name
-
-    yield make
-    for dom in made:
-        if dom.isActive():
-            dom.destroy()
-        dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
 
 
 def live_sources(conn: Any, domain: str) -> dict[str, str | None]:
