@@ -14,12 +14,12 @@ from typing import Annotated
 
 import typer
 
-from worklog.cli import core_cmds
-from worklog.cli.session import Session
+from worklog.cli.registry import LazyGroup
 from worklog.errors import EXIT_USAGE, WorklogError
 
 app = typer.Typer(
     name="worklog",
+    cls=LazyGroup,
     help="A worklog in one plain Notepad .LOG file: day plans, time worked, VM snapshots, "
     "grep-able history.",
     rich_markup_mode=None,
@@ -45,22 +45,11 @@ def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
 ) -> None:
     """worklog keeps a Notepad .LOG file: every byte you wrote stays as you wrote it."""
+    from worklog.cli.session import Session  # noqa: PLC0415  (not needed for --help)
+
     ctx.obj = Session.create(file, dict(os.environ), debug=debug)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
-
-
-core_cmds.register(app)
-
-
-def _load_optional_groups() -> None:
-    """Command groups that other modules add; each registers itself when present."""
-    from worklog.cli import registry  # noqa: PLC0415
-
-    registry.register_all(app)
-
-
-_load_optional_groups()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,28 +1,64 @@
-"""Finds the command modules (``worklog/cli/*_cmds.py``) and lets each register itself.
+"""The commands, where they live, and loading only the one that runs.
 
-A command module defines ``register(app: typer.Typer) -> None``. Modules are imported
-in name order; heavy imports belong inside the commands, not at module level, so that
-``worklog --help`` stays quick.
+A command module (``worklog/cli/*_cmds.py``) defines ``register(app: typer.Typer)``.
+``worklog --help`` lists the commands from the table below without importing any of
+them, and ``worklog today`` imports the day commands alone: start-up stays near the
+cost of importing typer, however many commands worklog grows. A test checks the table
+against what the modules register.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
-import pkgutil
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
-import worklog.cli
+#: name: (module in worklog.cli, one line of help for ``worklog --help``), in help order.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "add": ("core_cmds", "Append an entry stamped now, in the file's own style."),
+    "show": ("search_cmds", "Entries as they stand: by stamp (with links) or the last N."),
+    "grep": ("search_cmds", "Whole entries matching a pattern, by date, tag and kind."),
+    "today": ("day_cmds", "The day's plan, carry-over, time worked, the day's trace."),
+    "plan": ("day_cmds", "Write the day's plan: open items carried over, then new ones."),
+    "start": ("day_cmds", "Start item N: open a range H:MM- on it."),
+    "stop": ("day_cmds", "End the running range."),
+    "done": ("day_cmds", "Mark item N (done)."),
+    "drop": ("day_cmds", "Mark item N (dropped)."),
+    "report": ("day_cmds", "Time worked by day, item or tag."),
+    "snap": ("snap_cmds", "Snapshot a VM's disks and log it, linked to the task."),
+    "snaps": ("snap_cmds", "A VM's snapshots with the log entries that made them."),
+    "revert": ("snap_cmds", "Revert a VM to a snapshot and log it."),
+    "snap-delete": ("snap_cmds", "Delete a snapshot and log it."),
+    "run": ("capture_cmds", "Run a command (no shell) and log its transcript."),
+    "email": ("capture_cmds", "Append e-mails (a message or an mbox) as entries."),
+    "tags": ("search_cmds", "Each tag with its count and last use."),
+    "export": ("search_cmds", "Entries as JSON, Markdown or iCalendar."),
+    "check": ("core_cmds", "What looks wrong in the log, with file and line."),
+}
 
-_ALREADY = {"core_cmds"}
+
+@functools.cache
+def load(module: str) -> dict[str, Any]:
+    """The click commands one module registers (imported on first use)."""
+    imported = importlib.import_module(f"worklog.cli.{module}")
+    sub = typer.Typer(rich_markup_mode=None)
+    imported.register(sub)
+    return dict(typer.main.get_group(sub).commands)
 
 
-def register_all(app: typer.Typer) -> None:
-    names = sorted(
-        info.name
-        for info in pkgutil.iter_modules(worklog.cli.__path__)
-        if info.name.endswith("_cmds") and info.name not in _ALREADY
-    )
-    for name in names:
-        module = importlib.import_module(f"worklog.cli.{name}")
-        module.register(app)
+class LazyGroup(TyperGroup):
+    """The root command: its sub-commands are imported when one is asked for."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = COMMANDS.get(cmd_name)
+        return None if found is None else load(found[0]).get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
