@@ -7,6 +7,7 @@ fuzzy date parser: prose must not turn into stamps.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -270,3 +271,47 @@ def _order_votes(candidates: list[Candidate]) -> int:
                 votes += sign
         previous = current
     return votes
+
+
+# --- searching raw bytes (worklog grep) -----------------------------------------------
+
+
+def stamp_line_re(lone_cr: bool = False) -> re.Pattern[str]:
+    """The pattern ``find_stamp_lines`` uses after a line break: it matches the break and
+    the stamp line (group ``stamp``); ``lone_cr`` when the text has lone CR breaks."""
+    return _AFTER_BREAK_RE if lone_cr else _AFTER_LF_RE
+
+
+@functools.lru_cache(maxsize=16)
+def stamp_line_bytes_re(encoding: str, lone_cr: bool = False) -> re.Pattern[bytes]:
+    """The stamp-line pattern for the raw bytes of a file in an ASCII-compatible
+    ``encoding`` (UTF-8, cp1252...), so a large file can be searched without decoding it.
+
+    Like ``stamp_line_re`` it matches the line break and then the line (group ``stamp``),
+    in the same shapes; markers and direction marks the encoding cannot write are left
+    out. Numbers are not range-checked: check a match with ``parse_stamp_line`` on the
+    decoded line (rule S5)."""
+
+    def encoded(items: Iterable[str]) -> list[bytes]:
+        out: list[bytes] = []
+        for item in items:
+            try:
+                out.append(item.encode(encoding))
+            except UnicodeEncodeError:
+                continue
+        return out
+
+    marks = encoded(DIRECTION_MARKS)
+    words = encoded(m for pair in MARKERS for m in pair)
+    dm = b"(?:" + b"|".join(re.escape(m) for m in marks) + b")*" if marks else b""
+    marker = b"(?:" + b"|".join(re.escape(w) for w in words) + b")"
+    time = (b"(?:" + marker + dm + b" " + dm + b")?" + rb"\d{1,2}:\d\d"
+            + b"(?:" + dm + b" " + dm + marker + b")?")
+    date = (rb"(?:\d{4}(?P<s1>[-/.])\d{1,2}(?P=s1)\d{1,2}"
+            rb"|\d{1,2}(?P<s2>[-/.])\d{1,2}(?P=s2)\d{4})")
+    firsts = sorted({w[:1] for w in (*marks, *words)})
+    lookahead = b"(?=[0-9" + b"".join(re.escape(f) for f in firsts) + b"])"
+    tail = b"(?:[ \t]" + b"".join(b"|" + re.escape(m) for m in marks) + b")*(?![^\r\n])"
+    brk = rb"[\r\n]" if lone_cr else rb"\n"
+    body = dm + time + dm + b" +" + dm + date + dm
+    return re.compile(brk + lookahead + b"(?P<stamp>" + body + b")" + tail)

@@ -1,4 +1,4 @@
-"""add, show, export, check: the commands every log needs."""
+"""add and check: the commands every log needs (show and export: search_cmds)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,9 @@ import typer
 from worklog.check import check
 from worklog.cli.session import Session, session
 from worklog.compose import split_tags, text_lines
-from worklog.document import Entry
 from worklog.errors import EXIT_FAILED, UsageError, WorklogError
-from worklog.export import EntryFilter, entry_record, json_array
-from worklog.userdates import parse_day, stamp_candidates
+from worklog.export import EntryFilter
+from worklog.userdates import parse_day
 
 NEWLINE_NAMES = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
 KIND_CHOICES = ("plan", "email", "snapshot", "command", "note")
@@ -26,8 +25,6 @@ KIND_CHOICES = ("plan", "email", "snapshot", "command", "note")
 
 def register(app: typer.Typer) -> None:
     app.command("add")(add)
-    app.command("show")(show)
-    app.command("export")(export)
     app.command("check")(check_cmd)
 
 
@@ -78,67 +75,6 @@ def add(
     appended = sess.log.append(tag_list, text_lines(body), sess.now())
     created = " (new file)" if appended.created else ""
     typer.echo(f"added {appended.stamp_text} to {sess.log_path}{created}", err=True)
-
-
-def _print_entries(sess: Session, entries: list[Entry]) -> None:
-    for entry in entries:
-        source = entry.source
-        if sess.color():
-            stamp_line, _, rest = source.partition(entry.lines[0][1] or "\n")
-            source = typer.style(stamp_line, fg="cyan", bold=True) + (
-                entry.lines[0][1] + rest if rest or entry.lines[0][1] else "")
-        sys.stdout.write(source)
-        if not source.endswith(("\n", "\r")):
-            sys.stdout.write("\n")
-    sys.stdout.flush()
-
-
-def show(
-    ctx: typer.Context,
-    stamp: Annotated[
-        str | None, typer.Argument(help='An entry\'s stamp, e.g. "10:20 2014-02-11".')
-    ] = None,
-    last: Annotated[int | None, typer.Option("--last", "-n", min=1, help="The last N entries.")]
-    = None,
-) -> None:
-    """Entries exactly as they stand in the file: one by its stamp, or the last N."""
-    sess = session(ctx)
-    if stamp is not None:
-        doc = sess.log.load().doc
-        found: list[Entry] = []
-        for when in stamp_candidates(stamp, day_first=doc.day_first):
-            found = found or [entry for entry in doc.entries if entry.stamp.when == when]
-        if not found:
-            raise WorklogError(f"{sess.log_path}: no entry stamped {stamp!r}")
-        _print_entries(sess, found)
-        return
-    count = last or 1
-    tail = sess.log.load_tail(lambda d: len(d.entries) >= count)
-    _print_entries(sess, tail.doc.entries[-count:])
-
-
-def export(
-    ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="json")] = "json",
-    since: Annotated[str | None, typer.Option(help="From this day on (2014-02-11, "
-                                                   "yesterday, 2 weeks ago).")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this day, included.")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Only entries with this tag "
-                                                               "(repeat for all of several).")]
-    = None,
-    kind: Annotated[str | None, typer.Option(help="plan, email, snapshot, command or note.")]
-    = None,
-) -> None:
-    """Every entry as data: a JSON array, one object per entry in file order."""
-    sess = session(ctx)
-    if fmt != "json":
-        raise UsageError(f"--format: {fmt!r} is not a known format (json)")
-    flt = entry_filter(sess, since, until, tag, kind)
-    doc = sess.log.load().doc
-    out = sys.stdout
-    for piece in json_array(entry_record(e) for e in flt.select(doc.entries)):
-        out.write(piece)
-    out.flush()
 
 
 def entry_filter(

@@ -1,0 +1,264 @@
+"""Entries for reading (Markdown) and for calendars (iCalendar). Pure: entries in, text out.
+
+JSON, the data contract, stays in ``worklog.export``. Here:
+
+- ``markdown``: a document grouped by day, each entry under a heading with its time,
+  kind and tags; plan items become task-list items, shell transcripts code blocks,
+  e-mail headers a From/Subject/Date block, cross-references links to the entry they
+  name. Everything else is the entry's text with Markdown's special characters escaped
+  and its line breaks kept.
+- ``ics``: an iCalendar (RFC 5545) calendar with each entry as a VJOURNAL and each plan
+  item as a VTODO related to its plan, written with the ``icalendar`` library.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+from worklog.constructs import Item, Transcript
+from worklog.document import Entry
+
+FORMATS = ("json", "markdown", "ics")
+PRODID = "-//worklog//worklog export//EN"
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
+_MD_LINE_START = re.compile(r"^(\s*)((?:[-+=]|\d{1,9}[.)])(?=[ \t]|$)|>)")
+_LINK_RE = re.compile(r"""(?i:see)"(?P<stamp>[^"\r\n]{1,60})\"""")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """Text without the lone surrogates that stand for undecodable bytes or cut UTF-16
+    pairs: U+FFFD for each."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def anchor(when: datetime) -> str:
+    return "e-" + when.strftime("%Y-%m-%dT%H-%M")
+
+
+# --- Markdown ----------------------------------------------------------------------------
+
+
+def escape_markdown(line: str, *, line_start: bool = True) -> str:
+    """Plain text that Markdown shows as it is (``line_start``: at the start of a line,
+    where list and quote markers count)."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", line)
+    if not line_start:
+        return escaped
+    return _MD_LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), escaped, 1)
+
+
+def _escape_marker(marker: str) -> str:
+    return marker[:-1] + "\\" + marker[-1]
+
+
+def _fence(lines: Iterable[str]) -> str:
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _with_links(line: str, targets: set[datetime], day_first: bool) -> str:
+    """An escaped line whose ``see"STAMP"`` references link to the entries they name."""
+    from worklog.stamps import parse_stamp  # noqa: PLC0415
+
+    out: list[str] = []
+    pos = 0
+    for match in _LINK_RE.finditer(line):
+        stamp = parse_stamp(match.group("stamp"), day_first)
+        if stamp is None or stamp.when not in targets:
+            continue
+        out.append(escape_markdown(line[pos : match.start()]))
+        out.append(f"[see {escape_markdown(match.group('stamp'))}](#{anchor(stamp.when)})")
+        pos = match.end()
+    out.append(escape_markdown(line[pos:]))
+    return "".join(out)
+
+
+def _heading(entry: Entry) -> str:
+    parts = [entry.stamp.when.strftime("%H:%M"), entry.kind]
+    if entry.tags:
+        parts.append(", ".join(entry.tags))
+    return "### " + " · ".join(escape_markdown(clean(p)) for p in parts)
+
+
+def _item_line(item: Item, line: str) -> str:
+    box = "[x]" if item.state in ("done", "dropped") else "[ ]"
+    text = line.strip()
+    return f"- {box} " + (f"~~{text}~~" if item.state == "dropped" else text)
+
+
+def _markdown_body(entry: Entry, targets: set[datetime]) -> list[str]:
+    """The entry's text as Markdown lines: blocks of text (line breaks kept), task
+    lists, code blocks, separated by blank lines."""
+    first, last = entry.text_span
+    contents = [clean(content) for content, _ in entry.lines]
+    transcripts: dict[int, Transcript] = {t.index: t for t in entry.transcripts}
+    items = {item.index: item for item in entry.items}
+    blocks: list[list[str]] = []
+    start = first
+    if entry.email is not None:
+        mail = entry.email
+        head = [f"**From:** {escape_markdown(clean(mail.sender))}",
+                f"**Subject:** {escape_markdown(clean(mail.subject))}"]
+        if mail.date:
+            head.append(f"**Date:** {mail.date:%Y-%m-%d %H:%M}")
+        blocks.append(_hard_breaks(head))
+        start = first + 1
+    elif entry.record is not None:
+        record = entry.record
+        blocks.append([f"**{escape_markdown(contents[first])}**"])
+        if record.fields:
+            blocks.append([f"- {escape_markdown(k)}: {escape_markdown(clean(v), line_start=False)}"
+                           for k, v in record.fields.items()])
+        start = first + 1 + len(record.fields)
+    block: list[str] = []
+    block_kind = ""
+    day_first = entry.doc.day_first
+
+    def flush() -> None:
+        nonlocal block, block_kind
+        if block:
+            blocks.append(_hard_breaks(block) if block_kind == "text" else block)
+        block, block_kind = [], ""
+
+    index = start
+    while index < last:
+        line = contents[index]
+        if index in transcripts:
+            flush()
+            lines = [line, *(clean(o) for o in transcripts[index].output)]
+            fence = _fence(lines)
+            blocks.append([fence + "console", *lines, fence])
+            index += len(lines)
+            continue
+        kind = "" if not line.strip() else "items" if index in items else "text"
+        if kind != block_kind:
+            flush()
+            block_kind = kind
+        if kind == "items":
+            block.append(_item_line(items[index], _with_links(line, targets, day_first)))
+        elif kind == "text":
+            block.append(_with_links(line, targets, day_first))
+        index += 1
+    flush()
+    out: list[str] = []
+    for lines in blocks:
+        out += [*([""] if out else []), *lines]
+    return out
+
+
+def _hard_breaks(lines: list[str]) -> list[str]:
+    """Lines of one paragraph, each ending in a hard line break but the last."""
+    return [line + "\\" for line in lines[:-1]] + lines[-1:]
+
+
+def markdown(entries: Iterable[Entry], title: str) -> Iterator[str]:
+    """The entries as a Markdown document, piece by piece."""
+    listed = list(entries)
+    targets = {e.stamp.when for e in listed}
+    yield f"# {escape_markdown(clean(title))}\n"
+    day: date | None = None
+    seen: set[str] = set()
+    for entry in listed:
+        if entry.day != day:
+            day = entry.day
+            yield f"\n## {day.isoformat()} ({day.strftime('%A')})\n"
+        name = anchor(entry.stamp.when)
+        lines = [""]
+        if name not in seen:
+            lines.append(f'<a id="{name}"></a>')
+            seen.add(name)
+        lines += [_heading(entry), ""]
+        body = _markdown_body(entry, targets)
+        lines += body if body else ["*(empty)*"]
+        yield "\n".join(lines) + "\n"
+
+
+# --- iCalendar ---------------------------------------------------------------------------
+
+_TODO_STATUS = {"open": "NEEDS-ACTION", "active": "IN-PROCESS", "done": "COMPLETED",
+                "dropped": "CANCELLED"}
+
+
+def _summary(entry: Entry) -> str:
+    if entry.email is not None:
+        return entry.email.subject or "(no subject)"
+    if entry.record is not None:
+        return entry.text_lines[0]
+    if entry.kind == "plan":
+        items = entry.items
+        done = sum(1 for item in items if item.state == "done")
+        return f"plan: {len(items)} items, {done} done"
+    for line in entry.text_lines:
+        if line.strip():
+            return line.strip()[:120]
+    return f"({entry.kind})"
+
+
+def _uids(entries: list[Entry]) -> list[str]:
+    """Stable identifiers: the stamp, numbered when several entries share it."""
+    counts: dict[datetime, int] = {}
+    uids: list[str] = []
+    for entry in entries:
+        n = counts.get(entry.stamp.when, 0) + 1
+        counts[entry.stamp.when] = n
+        uids.append(f"{entry.stamp.when:%Y%m%dT%H%M}-{n}@worklog")
+    return uids
+
+
+def ics(entries: Iterable[Entry], name: str, now: datetime) -> bytes:
+    """The entries as an iCalendar calendar: VJOURNAL entries, VTODO plan items."""
+    from icalendar import Calendar, Journal, Todo  # noqa: PLC0415 - only for this format
+
+    listed = list(entries)
+    uids = _uids(listed)
+    by_stamp: dict[datetime, str] = {}
+    for entry, uid in zip(listed, uids, strict=True):
+        by_stamp.setdefault(entry.stamp.when, uid)
+    stamp = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", clean(name))
+    for entry, uid in zip(listed, uids, strict=True):
+        journal = Journal()
+        _common(journal, uid, stamp, entry)
+        journal.add("summary", clean(_summary(entry)))
+        journal.add("description", clean(entry.text))
+        journal.add("status", "FINAL")
+        journal.add("x-worklog-kind", entry.kind)
+        journal.add("x-worklog-line", str(entry.line))
+        for link in dict.fromkeys(entry.links):
+            if link in by_stamp and by_stamp[link] != uid:
+                journal.add("related-to", by_stamp[link])
+        cal.add_component(journal)
+        if entry.kind != "plan":
+            continue
+        for item in entry.items:
+            todo = Todo()
+            _common(todo, uid.replace("@", f"-item-{item.index}@"), stamp, entry)
+            todo.add("summary", clean(item.text) or f"item {item.n}")
+            todo.add("status", _TODO_STATUS[item.state])
+            todo.add("related-to", uid)
+            if item.state == "done":
+                todo.add("percent-complete", 100)
+            if item.ranges:
+                worked = " ".join(str(r) for r in item.ranges)
+                todo.add("description", f"worked {worked} ({item.minutes} min)")
+            cal.add_component(todo)
+    data: bytes = cal.to_ical()
+    return data
+
+
+def _common(component: Any, uid: str, stamp: datetime, entry: Entry) -> None:
+    component.add("uid", uid)
+    component.add("dtstamp", stamp)
+    component.add("dtstart", entry.stamp.when)
+    if entry.tags:
+        component.add("categories", [clean(t) for t in entry.tags])
