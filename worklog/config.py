@@ -84,6 +84,9 @@ def _from_table(data: Mapping[str, object], path: Path, env: Mapping[str, str]) 
         codecs.lookup(encoding)
     except LookupError as exc:
         raise ConfigError(f"{path}: unknown encoding {encoding!r}") from exc
+    if not usable_ansi(encoding):
+        raise ConfigError(f"{path}: 'encoding' {encoding!r} cannot be an ANSI code page "
+                          "(one that writes ASCII as ASCII, such as cp1252, cp1251 or cp932)")
     if uri is not None and not isinstance(uri, str):
         raise ConfigError(f"{path}: 'libvirt_uri' must be a string")
     return Config(
@@ -93,6 +96,22 @@ def _from_table(data: Mapping[str, object], path: Path, env: Mapping[str, str]) 
         libvirt_uri=uri,
         path=path,
     )
+
+
+_ASCII_SAMPLE = "".join(chr(c) for c in range(128))
+
+
+def usable_ansi(encoding: str) -> bool:
+    """True for a text encoding that writes ASCII as ASCII and reads any bytes (with
+    ``surrogateescape``): what a file without BOM that is not UTF-8 is read with.
+    Rules out codecs that are not text encodings (base64, rot13), UTF-16/32, UTF-7."""
+    try:
+        if _ASCII_SAMPLE.encode(encoding) != _ASCII_SAMPLE.encode("ascii"):
+            return False
+        bytes(range(256)).decode(encoding, "surrogateescape")
+    except (LookupError, UnicodeError, TypeError, ValueError):
+        return False
+    return True
 
 
 def resolve_log_path(

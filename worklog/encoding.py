@@ -106,11 +106,19 @@ def detect_partial(head: bytes, tail: bytes, *, ansi: str = DEFAULT_ANSI) -> tup
     Returns the codec and whether the choice is certain. Without a BOM, a tail that is
     pure ASCII says nothing about the rest: UTF-8 is returned as uncertain (the caller
     only needs certainty when it writes non-ASCII text).
+
+    ``tail`` ends where the file ends, but may start inside a character: up to three
+    UTF-8 continuation bytes at its start are the rest of a character cut off. Its end
+    is the file's end, so a sequence cut short there is not UTF-8 (as ``detect`` says).
     """
     codec = _from_head(head)
     if codec is not None:
         return codec, True
-    if not _is_utf8(tail, partial=True) or not _is_utf8(head, partial=True):
+    skip = 0
+    while skip < min(3, len(tail)) and 0x80 <= tail[skip] <= 0xBF:
+        skip += 1
+    tail = tail[skip:]
+    if not _is_utf8(tail) or not _is_utf8(head, partial=True):
         return Codec(ansi), True
     certain = not tail.isascii() or not head.isascii()
     return Codec("utf-8"), certain and _is_utf8(head, partial=True)

@@ -11,7 +11,8 @@ Used only by ``worklog.logfile``. Changing today's plan in a 100 MB log must not
 A crash before 3 leaves a complete journal: the next worklog command that opens the log
 puts the old end back (``recover``) and says so, so the file is the old version byte for
 byte. A crash while writing the journal leaves an incomplete one and an untouched file:
-it is simply removed.
+it is simply removed. An error instead of a crash (a full disk) is undone at once: a
+failed step 1 removes its journal, a failed step 2 puts the old end back.
 """
 
 from __future__ import annotations
@@ -68,16 +69,28 @@ def replace_end(fd: int, real: Path, offset: int, old_end: bytes, new_end: bytes
     journal = journal_path(real)
     header = json.dumps({"offset": offset, "size": offset + len(old_end),
                          "digest": _digest(old_end)}).encode() + b"\n"
-    jfd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
-        _write_all(jfd, _MAGIC + header + old_end)
-        os.fsync(jfd)
-    finally:
-        os.close(jfd)
-    _fsync_dir(journal)
-    _write_all(fd, new_end, offset)
-    os.ftruncate(fd, offset + len(new_end))
-    os.fsync(fd)
+        jfd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            _write_all(jfd, _MAGIC + header + old_end)
+            os.fsync(jfd)
+        finally:
+            os.close(jfd)
+        _fsync_dir(journal)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            journal.unlink(missing_ok=True)  # the file was not touched yet
+        raise
+    try:
+        _write_all(fd, new_end, offset)
+        os.ftruncate(fd, offset + len(new_end))
+        os.fsync(fd)
+    except BaseException:
+        # A full disk, an I/O error: put the old end back now rather than leave a mixed
+        # file until the next command (if even that fails, the journal stays for it).
+        with contextlib.suppress(OSError):
+            recover(fd, real)
+        raise
     journal.unlink()
     _fsync_dir(journal)
 

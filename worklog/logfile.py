@@ -18,6 +18,8 @@ import fcntl
 import hashlib
 import mmap
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -88,6 +90,39 @@ def _read_at(fd: int, offset: int, size: int) -> bytes:
         offset += len(chunk)
         size -= len(chunk)
     return b"".join(chunks)
+
+
+class NotRegularFileError(OSError):
+    """The log path names a FIFO, a device or a socket: not a file worklog can keep."""
+
+
+def _open_regular(path: Path, flags: int) -> int:
+    """``os.open`` for the log: a FIFO does not block the open, and anything but a
+    regular file is refused (reading /dev/zero would never end)."""
+    fd = os.open(path, flags | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(errno.EINVAL, "not a regular file", str(path))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _read_all(fd: int) -> bytes:
+    return _read_at(fd, 0, os.fstat(fd).st_size)
+
+
+_FOREIGN_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _foreign_bytes(text: str) -> int:
+    """How many undecodable input bytes (carried as U+DC80..U+DCFF) ``text`` holds."""
+    return len(_FOREIGN_BYTE.findall(text))
 
 
 def _line_start(buf: bytes, codec: Codec) -> int:
@@ -165,9 +200,14 @@ class LogFile:
 
     def _error(self, exc: OSError) -> LogFileError:
         if isinstance(exc, FileNotFoundError):
+            if not self.real_path.parent.is_dir():
+                return LogFileError(self.path, "its folder does not exist")
             return LogFileError(self.path, "no such file (worklog add creates it)")
         if isinstance(exc, IsADirectoryError):
             return LogFileError(self.path, "is a folder, not a log file")
+        if isinstance(exc, NotRegularFileError):
+            return LogFileError(self.path, "is not a regular file (a FIFO or a device?), "
+                                "not a log file")
         return LogFileError(self.path, os_error_message(exc))
 
     def exists(self) -> bool:
@@ -177,7 +217,11 @@ class LogFile:
         """Read and parse the whole file."""
         try:
             self._recover_if_needed()
-            data = self.path.read_bytes()
+            fd = _open_regular(self.path, os.O_RDONLY)
+            try:
+                data = _read_all(fd)
+            finally:
+                os.close(fd)
         except OSError as exc:
             raise self._error(exc) from exc
         return Loaded(parse(data, self.options), data, Fingerprint.of(data))
@@ -191,7 +235,7 @@ class LogFile:
         """
         try:
             self._recover_if_needed()
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            fd = _open_regular(self.path, os.O_RDONLY)
         except OSError as exc:
             raise self._error(exc) from exc
         try:
@@ -207,7 +251,7 @@ class LogFile:
         large log without reading it into memory (worklog.search)."""
         try:
             self._recover_if_needed()
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            fd = _open_regular(self.path, os.O_RDONLY)
         except OSError as exc:
             raise self._error(exc) from exc
         try:
@@ -261,12 +305,15 @@ class LogFile:
         while True:
             created = False
             try:
-                fd = os.open(self.path, flags | os.O_CLOEXEC)
+                fd = _open_regular(self.path, flags)
             except FileNotFoundError:
                 if not create:
                     raise
                 try:
-                    fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+                    # Through a dangling symlink: O_EXCL refuses any symlink, so the
+                    # target itself is created (the symlink stays).
+                    fd = os.open(self.real_path, flags | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                                 0o600)
                     created = True
                 except FileExistsError:
                     continue
@@ -281,7 +328,7 @@ class LogFile:
                     os.close(fd)
                     continue
                 if created:
-                    _fsync_dir(self.path)
+                    _fsync_dir(self.real_path)
                 self._repair_locked(fd, writable=(flags & os.O_ACCMODE) != os.O_RDONLY)
                 yield fd, created
                 return
@@ -302,11 +349,18 @@ class LogFile:
         The file is created with the ``.LOG`` magic and mode 0600 when missing. Under
         the lock, the end of the file tells the stamp shape, newline and codec; the new
         text goes out in one write and is fsync'd. On any error the file is truncated
-        back to its size before the write: it stays exactly as it was.
+        back to its size before the write: it stays exactly as it was (a file created for
+        the append is removed again).
         """
         try:
             with self._locked(os.O_RDWR | os.O_APPEND, create=True) as (fd, created):
-                return self._append_locked(fd, created, tags, body, when, render)
+                try:
+                    return self._append_locked(fd, created, tags, body, when, render)
+                except BaseException:
+                    if created:  # nothing went in: the file was not there before
+                        with contextlib.suppress(OSError):
+                            os.unlink(self.real_path)
+                    raise
         except OSError as exc:
             raise self._error(exc) from exc
 
@@ -330,11 +384,17 @@ class LogFile:
             tail = self._tail_from_fd(fd, None)
             codec, shape, style = self._style_of(tail)
             certain = tail.codec_certain
+            if tail.doc.trailer:
+                # A UTF-16 file cut after an odd number of bytes: text written after the
+                # stray byte would be read one byte off, as garbage.
+                raise LogFileError(self.path, "ends in the middle of a UTF-16 character (an "
+                                   "odd number of bytes); nothing was written")
         stamp_text = shape.format(when)
         text = render(style, stamp_text) if render else render_append(style, stamp_text, tags, body)
         text = prefix + text
         if not certain and not text.isascii():
             codec = self._certain_codec(fd, codec)
+        self._refuse_foreign_bytes(codec, _foreign_bytes(text))
         data = (codec.bom if size == 0 else b"") + self._encode(codec, text)
         _write_all(fd, data, size)
         return Appended(stamp_text, size, data, created)
@@ -355,6 +415,13 @@ class LogFile:
             raise LogFileError(self.path, f"{text[exc.start:exc.end]!r} cannot be written in "
                                f"the file's encoding ({codec.label}); nothing was written"
                                ) from exc
+
+    def _refuse_foreign_bytes(self, codec: Codec, count: int) -> None:
+        """New text holding bytes that are not UTF-8 (an argument or stdin in another
+        encoding) must not go into a UTF-8 file: it would read as ANSI from then on."""
+        if count and codec.encoding == "utf-8":
+            raise LogFileError(self.path, "the new text holds bytes that are not UTF-8, which "
+                               "would turn the file into another encoding; nothing was written")
 
     def _certain_codec(self, fd: int, codec: Codec) -> Codec:
         """Decide UTF-8 versus ANSI by reading the whole file (rare: non-ASCII text into
@@ -381,6 +448,8 @@ class LogFile:
                 codec = doc.codec
                 if not tail.codec_certain and not text.isascii():
                     codec = self._certain_codec(fd, codec)
+                self._refuse_foreign_bytes(
+                    codec, max(0, _foreign_bytes(text) - _foreign_bytes(doc.text)))
                 old_end = codec.encode(doc.text) + doc.trailer
                 new_end = self._encode(codec, text) + doc.trailer
                 size = os.fstat(fd).st_size
