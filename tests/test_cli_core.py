@@ -243,3 +243,16 @@ def test_add_with_no_text_on_a_terminal_opens_the_editor(tmp_path: Path) -> None
         os.close(secondary)
     assert done.returncode == 0, done.stderr
     assert path.read_bytes() == b".LOG\n09:05 2026-11-26\nwritten in the editor.\n"
+
+
+def test_reader_going_away_is_not_an_error(tmp_path: Path) -> None:
+    """`worklog export | head -c 10`: worklog exits 0 and says nothing when head stops."""
+    path = tmp_path / "w.LOG"
+    path.write_bytes(b".LOG\n" + b"".join(
+        b"10:%02d 2014-02-10\nsome words of a note here.\n\n" % (m % 60) for m in range(3000)))
+    script = (f'"{sys.executable}" -m worklog --file "{path}" export | head -c 10 >/dev/null; '
+              'echo "${PIPESTATUS[0]}"')
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                          env=_subprocess_env(), check=True)
+    assert done.stdout.strip() == "0"
+    assert done.stderr == ""

@@ -77,7 +77,8 @@ def _is_utf8(data: bytes, *, partial: bool = False) -> bool:
     return True
 
 
-def _from_head(head: bytes) -> Codec | None:
+def codec_from_head(head: bytes) -> Codec | None:
+    """The codec a BOM or a UTF-16 `.LOG` magic names, or None when the head tells nothing."""
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return Codec(encoding, bom)
@@ -94,7 +95,7 @@ def detect(data: bytes, *, ansi: str = DEFAULT_ANSI) -> Codec:
     A BOM decides; a UTF-16 ``.LOG`` magic without BOM is UTF-16; bytes that are valid
     UTF-8 are UTF-8; anything else is the ANSI code page ``ansi``.
     """
-    codec = _from_head(data)
+    codec = codec_from_head(data)
     if codec is not None:
         return codec
     return Codec("utf-8") if _is_utf8(data) else Codec(ansi)
@@ -111,7 +112,7 @@ def detect_partial(head: bytes, tail: bytes, *, ansi: str = DEFAULT_ANSI) -> tup
     UTF-8 continuation bytes at its start are the rest of a character cut off. Its end
     is the file's end, so a sequence cut short there is not UTF-8 (as ``detect`` says).
     """
-    codec = _from_head(head)
+    codec = codec_from_head(head)
     if codec is not None:
         return codec, True
     skip = 0

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, AnyStr
 
 from worklog.constructs import split_lines
 from worklog.document import Entry, ParseOptions, count_breaks, parse_text
-from worklog.encoding import Codec, _from_head
+from worklog.encoding import Codec, codec_from_head
 from worklog.errors import UsageError
 from worklog.export import EntryFilter
 from worklog.stamps import (
@@ -846,7 +846,7 @@ class Searcher:
 
     @cached_property
     def _bom_codec(self) -> Codec | None:
-        return _from_head(self.buf[:4])
+        return codec_from_head(self.buf[:4])
 
     @cached_property
     def codec(self) -> Codec:
@@ -956,7 +956,7 @@ class Searcher:
 def detect_codec(buf: Buffer, ansi: str) -> Codec:
     """A file's codec (rule F2) as ``encoding.detect`` decides it, reading a window at a
     time instead of the whole file at once."""
-    codec = _from_head(buf[:4])
+    codec = codec_from_head(buf[:4])
     if codec is not None:
         return codec
     decoder = codecs.getincrementaldecoder("utf-8")("strict")

@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from dateutil import parser as date_parser
-from dateutil.relativedelta import relativedelta
-
 from worklog.errors import UsageError
 from worklog.stamps import parse_stamp
 
@@ -29,6 +26,8 @@ def parse_day(text: str, today: date, *, option: str = "DATE", day_first: bool =
         return today + timedelta(days=simple[value])
     ago = _AGO_RE.fullmatch(value)
     if ago:
+        from dateutil.relativedelta import relativedelta  # noqa: PLC0415  (rarely needed)
+
         return today - relativedelta(**{_UNITS[ago["unit"]]: int(ago["n"])})  # type: ignore[arg-type]
     words = value.split()
     if len(words) == 2 and words[0] in ("last", "this", "next") and words[1] in _WEEKDAYS:
@@ -39,6 +38,8 @@ def parse_day(text: str, today: date, *, option: str = "DATE", day_first: bool =
         return date.fromisoformat(value)
     except ValueError:
         pass
+    from dateutil import parser as date_parser  # noqa: PLC0415  (rarely needed: 18 ms)
+
     try:
         default = datetime.combine(today, datetime.min.time())
         return date_parser.parse(text, default=default, dayfirst=day_first).date()

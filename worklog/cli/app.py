@@ -56,29 +56,36 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code. Errors are one line on stderr."""
     command = typer.main.get_command(app)
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
     try:
         result = command.main(args=args, prog_name="worklog", standalone_mode=False)
-    except typer.Exit as exc:
-        return exc.exit_code
-    except (typer.Abort, KeyboardInterrupt):
-        _error("interrupted")
-        return 130
-    except WorklogError as exc:
-        if debug:
-            raise
-        _error(str(exc))
-        return exc.exit_code
-    except BrokenPipeError:
-        # The reader (head, less) went away: not an error of ours.
-        _silence_stdout()
-        return 0
-    except Exception as exc:
-        code = _usage_error_code(exc)
+    except BaseException as exc:  # the one exit point: every error becomes a code
+        code = _exit_code(exc, debug="--debug" in args)
         if code is None:
             raise
         return code
     return result if isinstance(result, int) else 0
+
+
+def _exit_code(exc: BaseException, *, debug: bool) -> int | None:  # noqa: PLR0911 (a return per kind of exit)
+    """The exit code for ``exc`` after saying it in one line; None to let it go."""
+    if isinstance(exc, typer.Exit):
+        return exc.exit_code
+    if isinstance(exc, typer.Abort | KeyboardInterrupt):
+        _error("interrupted")
+        return 130
+    if isinstance(exc, WorklogError):
+        if debug:
+            return None
+        _error(str(exc))
+        return exc.exit_code
+    pipe_closed = type(sys.stdout).__name__ == "PacifyFlushWrapper"  # typer's parser
+    if isinstance(exc, BrokenPipeError) or (isinstance(exc, SystemExit) and pipe_closed):
+        # The reader (head, less) went away: not an error of ours.
+        _silence_stdout()
+        return 0
+    if isinstance(exc, Exception):
+        return _usage_error_code(exc)
+    return None
 
 
 def _usage_error_code(exc: Exception) -> int | None:
