@@ -105,15 +105,20 @@ def _day(rng: random.Random, day: date) -> Iterator[Entry]:
                   "2, " + rng.choice(_TASKS) + ": " + _sentence(rng, 6), "not test yet."]
     yield Entry(note_time, "", note_body)
     clock = note_time
-    for _ in range(rng.randint(1, 3)):
-        clock += timedelta(minutes=rng.randint(1, 50))
+    # Mailing-list traffic pasted in whole, quoted threads included: ten years of such
+    # days make the 100 MB a long-time user has.
+    for _ in range(rng.randint(6, 12)):
+        clock += timedelta(minutes=rng.randint(1, 40))
         sender, subject = rng.choice(_PEOPLE), rng.choice(_SUBJECTS)
         stamp = (clock - timedelta(hours=rng.randint(1, 20))).strftime("_%Y%m%d_%H%M")
         header = f'{sender}_email_"{subject}"' + (stamp if rng.random() < 0.7 else "")
         body = [header, "All,", ""]
-        for _ in range(rng.randint(2, 6)):
-            body += [*_paragraph(rng, rng.randint(2, 6)), ""]
+        for _ in range(rng.randint(3, 9)):
+            body += [*_paragraph(rng, rng.randint(3, 8)), ""]
         body += ["Thanks,", "", sender.strip('"').split('"')[0] or "Bruce"]
+        if rng.random() < 0.7:
+            body += ["", "On an earlier day, someone wrote:"]
+            body += ["> " + line for line in _paragraph(rng, rng.randint(15, 60))]
         yield Entry(clock, rng.choice(("company, colleague", "virtualization, kvm, package",
                                        "libvirt, snapshot")), body)
     clock += timedelta(minutes=rng.randint(10, 60))
@@ -143,7 +148,18 @@ def entries(size: int, seed: int) -> list[Entry]:
                          for e in today)
             days.append(today)
         day -= timedelta(days=1)
-    return [entry for today in reversed(days) for entry in today]
+    flat = [entry for today in reversed(days) for entry in today]
+    if len(days) == 1:  # a small log: the day's first entries (its plan) up to the size
+        kept: list[Entry] = []
+        total = 0
+        for entry in flat:
+            total += len(_stamp(entry.when)) + len(entry.tags) + sum(len(b) + 1
+                                                                    for b in entry.body)
+            if kept and total > size:
+                break
+            kept.append(entry)
+        flat = kept
+    return flat
 
 
 def render_log(items: list[Entry]) -> str:
