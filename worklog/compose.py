@@ -34,7 +34,7 @@ def neutralise_lines(lines: Sequence[str]) -> list[str]:
 def text_lines(text: str) -> list[str]:
     """The lines of user text, whatever its line breaks; trailing blank lines dropped."""
     lines = [content for content, _ in split_lines(text)]
-    while lines and not lines[-1].strip():
+    while lines and not lines[-1].strip(" \t"):
         lines.pop()
     return lines
 

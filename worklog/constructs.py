@@ -238,7 +238,7 @@ def find_transcripts(lines: list[str]) -> list[Transcript]:
             i += 1
             continue
         j = i + 1
-        while j < len(lines) and lines[j].strip() and not _PROMPT_RE.fullmatch(lines[j]):
+        while j < len(lines) and lines[j].strip(" \t") and not _PROMPT_RE.fullmatch(lines[j]):
             j += 1
         found.append(Transcript(i, match["user"], match["host"], match["dir"], match["command"],
                                 tuple(lines[i + 1 : j])))

@@ -7,6 +7,7 @@ text whole; entries are spans of it, so nothing is ever re-rendered. Constructs
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -22,6 +23,9 @@ from worklog.stamps import (
     infer_day_first,
     stamp_from_match,
 )
+
+_BREAK_RE = re.compile(r"\r\n|\r|\n")
+_LEADING_BLANK_RE = re.compile(r"(?:[ \t]*(?:\r\n|\r|\n))*")
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,21 @@ class Entry:
         return c.split_lines(self.source)
 
     @cached_property
+    def _line_ends(self) -> tuple[int, int]:
+        """Offsets in ``source`` just past the stamp line's break and the second line's."""
+        src = self.source
+        first = _BREAK_RE.search(src)
+        if first is None:
+            return len(src), len(src)
+        second = _BREAK_RE.search(src, first.end())
+        return first.end(), len(src) if second is None else second.end()
+
+    @cached_property
     def _tags_line(self) -> list[str] | None:
-        return c.parse_tags_line(self.lines[1][0]) if len(self.lines) >= 2 else None
+        first, second = self._line_ends
+        if first == len(self.source):
+            return None
+        return c.parse_tags_line(self.source[first:second].rstrip("\r\n"))
 
     @property
     def tags(self) -> list[str]:
@@ -77,20 +94,32 @@ class Entry:
         """Indexes into ``lines`` of the entry text (rule E3): first, one past last."""
         first = 2 if self.has_tags_line else 1
         last = len(self.lines)
-        while first < last and not self.lines[first][0].strip():
+        while first < last and not self.lines[first][0].strip(" \t"):
             first += 1
-        while last > first and not self.lines[last - 1][0].strip():
+        while last > first and not self.lines[last - 1][0].strip(" \t"):
             last -= 1
         return first, last
 
     @cached_property
-    def text_lines(self) -> list[str]:
-        first, last = self.text_span
-        return [content for content, _ in self.lines[first:last]]
-
-    @property
     def text(self) -> str:
-        return "\n".join(self.text_lines)
+        """The entry text (rule E3): after the tags line, without leading and trailing
+        blank lines, line breaks as LF. Sliced from the source, not split into lines."""
+        src = self.source
+        start = self._line_ends[1] if self.has_tags_line else self._line_ends[0]
+        blank = _LEADING_BLANK_RE.match(src, start)
+        start = blank.end() if blank else start
+        last = len(src.rstrip(" \t\r\n"))
+        if last <= start:
+            return ""
+        end_break = _BREAK_RE.search(src, last)
+        body = src[start : end_break.start() if end_break else len(src)]
+        if "\r" in body:
+            body = body.replace("\r\n", "\n").replace("\r", "\n")
+        return body
+
+    @cached_property
+    def text_lines(self) -> list[str]:
+        return self.text.split("\n") if self.text else []
 
     @cached_property
     def record(self) -> c.Record | None:
