@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 WORKLOG = [sys.executable, "-m", "worklog"]
+GNU_TIME = shutil.which("time", path="/usr/bin:/bin") or ""
 
 
 def machine() -> str:
@@ -67,27 +69,36 @@ def time_command(
     ok_codes: tuple[int, ...] = (0,),
 ) -> Timing:
     """Run ``argv`` ``runs`` times (``before`` each time, untimed): wall times and the
-    largest peak resident memory (``ru_maxrss`` of the process, in KiB)."""
+    largest peak resident memory in KiB.
+
+    Memory is read by GNU time when installed (Debian package ``time``): a child forked
+    by this (large) benchmark process would report the parent's pages as its own peak.
+    Without it the peak is 0: unknown."""
     times: list[float] = []
     peak = 0
     for _ in range(runs):
         if before is not None:
             before()
-        with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as err:
+        with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as err, \
+                tempfile.NamedTemporaryFile("r") as rss:
             given.write(stdin)
             given.seek(0)
+            wrapped = ([GNU_TIME, "-f", "%M", "-o", rss.name, *argv] if GNU_TIME
+                       else list(argv))
             start = time.perf_counter()
-            proc = subprocess.Popen(argv, env=run_env(env), stdin=given,
+            proc = subprocess.Popen(wrapped, env=run_env(env), stdin=given,
                                     stdout=subprocess.DEVNULL, stderr=err)
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, status, _usage = os.wait4(proc.pid, 0)
             elapsed = time.perf_counter() - start
+            measured = rss.read().strip().splitlines()
+            if measured and measured[-1].isdigit():
+                peak = max(peak, int(measured[-1]))
             proc.returncode = os.waitstatus_to_exitcode(status)
             if proc.returncode not in ok_codes:
                 err.seek(0)
                 message = err.read().decode(errors="replace").strip()
                 raise RuntimeError(f"{label}: exit {proc.returncode}: {message}")
         times.append(elapsed)
-        peak = max(peak, usage.ru_maxrss)
     return Timing(label, tuple(times), peak)
 
 
