@@ -380,10 +380,12 @@ def test_non_ascii_item_into_an_ascii_end_of_an_ansi_file(
 def test_refused_when_the_file_changed_since_read(
         run_cli: Runner, sample: SampleCopy, monkeypatch: pytest.MonkeyPatch,
         args: tuple[str, ...]) -> None:
-    """Notepad saves the file between worklog's read and its write: worklog writes
-    nothing and says so; what Notepad saved is all there."""
+    """Notepad saves the file between worklog's read and its write, with the plan changed
+    by hand: worklog writes nothing and says so; what Notepad saved is all there. (Text
+    only added at the end is no change to what worklog read: it stays after the edit.)"""
     path = sample("worklog.LOG")
-    saved_by_notepad = path.read_bytes() + b"\n16:02 2026-11-25\ntyped in Notepad.\n"
+    saved_by_notepad = path.read_bytes().replace(b"4), revert test on db-02",
+                                                 b"4), revert test on db-03")
     real_load_tail = LogFile.load_tail
 
     def load_then_notepad_saves(self: LogFile, enough: Callable[..., bool] | None = None) -> Tail:

@@ -199,12 +199,23 @@ def test_replace_tail_refuses_when_the_end_changed(tmp_path: Path) -> None:
     _big_log(path)
     log = LogFile(path)
     tail = log.load_tail()
-    with open(path, "ab") as handle:
-        handle.write(b"appended by another program\n")
+    path.write_bytes(path.read_bytes().replace(b"1), a\n", b"1), b\n"))
     changed = path.read_bytes()
     with pytest.raises(FileChangedError):
         log.replace_tail(tail, tail.doc.text + "x")
     assert path.read_bytes() == changed
+
+
+def test_replace_tail_keeps_what_was_appended_meanwhile(tmp_path: Path) -> None:
+    path = tmp_path / "big.LOG"
+    data = _big_log(path)
+    log = LogFile(path)
+    tail = log.load_tail()
+    with open(path, "ab") as handle:
+        handle.write(b"\n10:00 2026-11-26\nappended by cron.\n")
+    log.replace_tail(tail, tail.doc.text.replace("1), a", "1), a (done)"))
+    assert path.read_bytes() == data.replace(b"1), a\n", b"1), a (done)\n") + (
+        b"\n10:00 2026-11-26\nappended by cron.\n")
 
 
 def test_interrupted_in_place_edit_is_undone_on_next_open(tmp_path: Path) -> None:

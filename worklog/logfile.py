@@ -435,8 +435,9 @@ class LogFile:
         return codec
 
     def replace_tail(self, tail: Tail, text: str) -> None:
-        """Replace ``tail.doc.text`` with ``text`` in the file, if the file still ends
-        with exactly what ``tail`` read (else FileChangedError, nothing written).
+        """Replace ``tail.doc.text`` with ``text`` in the file, if the file still holds
+        exactly what ``tail`` read (else FileChangedError, nothing written); what was
+        appended after it since is kept after the new text.
 
         A small file, or a tail that is the whole file, is replaced atomically (temp
         file and rename); the end of a large file is rewritten in place under an undo
@@ -453,8 +454,13 @@ class LogFile:
                 old_end = codec.encode(doc.text) + doc.trailer
                 new_end = self._encode(codec, text) + doc.trailer
                 size = os.fstat(fd).st_size
-                if size != tail.size or _read_at(fd, tail.offset, size - tail.offset) != old_end:
-                    raise FileChangedError(self.path)
+                current = _read_at(fd, tail.offset, size - tail.offset)
+                if current != old_end:
+                    # Entries appended since the read (by cron, another worklog) are not
+                    # a change to what was read: they stay, after the edit.
+                    if doc.trailer or size < tail.size or not current.startswith(old_end):
+                        raise FileChangedError(self.path)
+                    old_end, new_end = current, new_end + current[len(old_end):]
                 if tail.offset + len(old_end) <= SMALL_FILE:
                     head = _read_at(fd, 0, tail.offset)
                     _atomic_replace(self.real_path, head + new_end, os.fstat(fd))
