@@ -142,7 +142,8 @@ def test_run_cli_false_and_missing(run_cli: Runner, tmp_path: Path) -> None:
     assert false.code == 1
     missing = run_cli("--file", str(log), "run", "--", "no-such-command-worklog", "x", env=NOW)
     assert missing.code == 127
-    assert missing.err.endswith("worklog: no-such-command-worklog: command not found\n")
+    assert missing.err.startswith("worklog: no-such-command-worklog: command not found; logged as ")
+    assert missing.err.count("\n") == 1
     records = [e.record for e in _entries(log)]
     assert [(r.subject, r.result.split(" in ")[0], r.summary) for r in records if r] == [
         ("false", "exit 1", ""), ("no-such-command-worklog", "exit 127", "command not found")]

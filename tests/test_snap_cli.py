@@ -237,7 +237,7 @@ def test_failures_are_logged(
     what = f"{kind} snapshot {name}" if kind else f"snapshot {name}"
     headline = f"snap {domain}: failed, {what}: {error}"
     assert run.out == ""
-    assert run.err == f"worklog: {headline} [{code}]\nlogged 1 entry (14:05 2026-11-26) in {log}\n"
+    assert run.err == f"worklog: {headline} [{code}]; logged 14:05 2026-11-26 in {log}\n"
     (entry,) = new_entries(log)
     lines = entry.split("\n")
     assert lines[:3] == ["14:05 2026-11-26", f"snapshot, {domain}", f"worklog {headline}"]
@@ -265,7 +265,7 @@ def test_connection_refused_logs_each_domain(wl: Worklog, log: Path) -> None:
     err = run.err.split("\n")
     for line, domain in zip(err, ["web01", "db01"], strict=False):
         assert line.startswith(f"worklog: snap {domain}: failed, cannot connect to {bad}: ")
-        assert line.endswith("Connection refused [38 VIR_ERR_SYSTEM_ERROR]")
+        assert line.split("; logged ")[0].endswith("Connection refused [38 VIR_ERR_SYSTEM_ERROR]")
     entries = new_entries(log)
     assert len(entries) == 2
     for entry, domain in zip(entries, ["web01", "db01"], strict=True):
@@ -441,7 +441,7 @@ def test_revert_and_delete(wl: Worklog, log: Path, uri: str) -> None:
     assert missing.code == 1
     assert missing.err.startswith(
         "worklog: snap-delete web01: failed, snapshot gone: snapshot not found "
-        "[72 VIR_ERR_NO_DOMAIN_SNAPSHOT]\n"
+        "[72 VIR_ERR_NO_DOMAIN_SNAPSHOT]; logged "
     )
     entries = new_entries(log)
     assert [e.split("\n")[2] for e in entries] == [

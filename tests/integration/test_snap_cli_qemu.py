@@ -277,7 +277,7 @@ def test_external_disk_only_of_running_raw_domain(
         assert reverted.code == 1
         assert reverted.err.startswith(
             f"worklog: revert {domain}: failed, external snapshot ext: reverting to an "
-            "external snapshot needs libvirt 9.9 or newer [67 VIR_ERR_CONFIG_UNSUPPORTED]\n"
+            "external snapshot needs libvirt 9.9 or newer [67 VIR_ERR_CONFIG_UNSUPPORTED]; logged "
         )
     else:
         assert reverted.code == 0, reverted.err
@@ -382,7 +382,8 @@ def test_failures_are_logged(
     run = wl("snap", domain, *options)
     assert run.code == 1
     assert run.out == ""
-    assert run.err.split("\n")[0].endswith(f" {error} [{code}]")
+    assert run.err.split("; logged ")[0].endswith(f" {error} [{code}]")
+    assert run.err.count("\n") == 1
     entry = new_entries(log)[-1]
     assert entry.split("\n")[2].startswith(f"worklog snap {domain}: failed, ")
     got = fields(entry)

@@ -99,10 +99,12 @@ def run_cmd(
                          home=sess.env.get("HOME"))
     body = _encodable(sess, lines)
     appended = sess.log.append(tag_list, body, sess.now())
-    typer.echo(f"logged {result.name} (exit {result.exit_code}, {result.duration_text}) "
-               f"as {appended.stamp_text} to {sess.log_path}", err=True)
-    if result.error:
-        typer.echo(f"worklog: {command[0]}: {result.error}", err=True)
+    where = f"as {appended.stamp_text} to {sess.log_path}"
+    if result.error:  # one line: the failure, and that it was logged
+        typer.echo(f"worklog: {command[0]}: {result.error}; logged {where}", err=True)
+    else:
+        typer.echo(f"logged {result.name} (exit {result.exit_code}, {result.duration_text}) "
+                   f"{where}", err=True)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 

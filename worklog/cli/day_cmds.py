@@ -8,6 +8,7 @@ need (``LogFile.load_tail``), and change the day's plan entry in place through
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
@@ -67,12 +68,13 @@ def _write(log: LogFile, tail: Tail, new_text: str) -> None:
     log.replace_tail(tail, new_text)
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def _printable(text: str) -> str:
     """Text a terminal can take: bytes the file's encoding could not decode (kept in the
     file as they are) are shown as U+FFFD."""
-    if not any("\ud800" <= ch <= "\udfff" for ch in text):
-        return text
-    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    return _SURROGATE_RE.sub("\ufffd", text)
 
 
 def _print_json(data: dict[str, Any]) -> None:

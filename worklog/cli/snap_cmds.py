@@ -187,7 +187,8 @@ class Outcome:
         self.unreachable = self.unreachable or unreachable
         reason = f": {escape_value(result.error_message or '')}" if unreachable else ""
         code = error_code_text(result)
-        typer.echo(f"worklog: {headline}{reason}" + (f" [{code}]" if code else ""), err=True)
+        typer.echo(f"worklog: {headline}{reason}" + (f" [{code}]" if code else "")
+                   + f"; logged {appended.stamp_text} in {self.sess.log_path}", err=True)
 
     def finish(self) -> None:
         """Say where the entries went; exit 5 when a hypervisor was unreachable, else 1
@@ -195,7 +196,9 @@ class Outcome:
         if self.stamps:
             count = len(self.stamps)
             entries = "1 entry" if count == 1 else f"{count} entries"
-            typer.echo(f"logged {entries} ({self.stamps[-1]}) in {self.sess.log_path}", err=True)
+            if not self.failed:  # a failure's line already says where it was logged
+                typer.echo(f"logged {entries} ({self.stamps[-1]}) in {self.sess.log_path}",
+                           err=True)
         if self.unreachable:
             raise typer.Exit(errors.EXIT_HYPERVISOR)
         if self.failed:
