@@ -221,3 +221,14 @@ def test_run_output_is_shown_as_it_comes(tmp_path: Path) -> None:
     assert transcript.output[0] == "[worklog: 2003 earlier lines left out]"
     assert transcript.output[1:] == ("big",) * 1000
     assert json.loads(json.dumps(entry.record.fields))["exit"] == "0"
+
+
+def test_run_does_not_run_what_it_cannot_record(run_cli: Runner, tmp_path: Path) -> None:
+    """A log in a missing folder: the command is not run at all (exit 4, one line)."""
+    marker = tmp_path / "ran"
+    log = tmp_path / "no-such-folder" / "w.LOG"
+    result = run_cli("--file", str(log), "run", "--", "touch", str(marker), env=NOW)
+    assert result.code == 4
+    assert result.err == (f"worklog: {log}: its folder does not exist; the command was not "
+                          "run\n")
+    assert not marker.exists()

@@ -44,6 +44,7 @@ class LogFileError(WorklogError):
         super().__init__(f"{where}: {message}")
         self.path = Path(path)
         self.line = line
+        self.reason = message
 
 
 class FileChangedError(LogFileError):

@@ -210,6 +210,23 @@ class LogFile:
                                 "not a log file")
         return LogFileError(self.path, os_error_message(exc))
 
+    def check_writable(self) -> None:
+        """Raise LogFileError when an append would surely fail (no folder, not a regular
+        file, a read-only file system, an immutable or unwritable file), before an action
+        whose record must not be lost is taken. A full disk shows only at the write."""
+        try:
+            fd = _open_regular(self.path, os.O_WRONLY | os.O_APPEND)
+        except FileNotFoundError as exc:
+            folder = self.real_path.parent
+            if not folder.is_dir():
+                raise self._error(exc) from exc
+            if not os.access(folder, os.W_OK):
+                raise LogFileError(self.path, "its folder cannot be written") from exc
+            return
+        except OSError as exc:
+            raise self._error(exc) from exc
+        os.close(fd)
+
     def exists(self) -> bool:
         return self.path.is_file()
 

@@ -14,7 +14,7 @@ import typer
 
 from worklog.cli.session import Session, session
 from worklog.compose import Style, render_append, split_tags
-from worklog.errors import UsageError
+from worklog.errors import LogFileError, UsageError
 
 TagsOption = Annotated[str | None, typer.Option(
     "--tags", "-t", help='Tags line, e.g. "virtualization, kvm".')]
@@ -85,6 +85,10 @@ def run_cmd(
     tag_list = split_tags(tags)
     if not command:
         raise UsageError("COMMAND: missing (worklog run -- make check)")
+    try:
+        sess.log.check_writable()  # a command that ran must be recorded
+    except LogFileError as exc:
+        raise LogFileError(sess.log_path, f"{exc.reason}; the command was not run") from exc
     out = sys.stdout.buffer
     sys.stdout.flush()
 

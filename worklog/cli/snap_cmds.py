@@ -215,6 +215,10 @@ def prepare(sess: Session, spec: str | None, texts: Sequence[tuple[str, str]]) -
     from worklog.snapshots import active_task, resolve_task  # noqa: PLC0415
 
     log, path = sess.log, sess.log_path
+    try:
+        log.check_writable()
+    except errors.LogFileError as exc:
+        raise errors.LogFileError(path, f"{exc.reason}: nothing was done") from exc
     if not log.exists():
         if path.exists() or not log.real_path.parent.is_dir():
             reason = "is not a file" if path.exists() else "its folder does not exist"
