@@ -206,6 +206,7 @@ GTD
 16:12 2026-11-20
 command, build
 worklog run make: exit 2 in 4.31 s
+command: make check
 exit: 2
 duration: 4.31 s
 cwd: /home/ann/src/vmbackup

@@ -41,7 +41,8 @@ def test_markdown_shapes() -> None:
             "**Date:** 2026-11-16 09:17\n") in text
     assert ("```console\nann@laptop:~/src/vmbackup> virsh domblklist web01\n Target   Source\n"
             in text)
-    assert ("**worklog run make: exit 2 in 4.31 s**\n\n- exit: 2\n- duration: 4.31 s\n"
+    assert ("**worklog run make: exit 2 in 4.31 s**\n\n- command: make check\n- exit: 2\n"
+            "- duration: 4.31 s\n"
             "- cwd: /home/ann/src/vmbackup\n\n```console\nann@laptop:~/src/vmbackup> make check\n"
             in text)
     assert text.count('<a id="') == len({e.stamp.when for e in doc.entries})

@@ -33,12 +33,12 @@ def test_grep_piped_format(run_cli: Runner, sample: Callable[[str], Path]) -> No
     out = result.out
     assert out.startswith(f"{path}:90:10:26 2026-11-18\nvirtualization, package\n"
                           '""Priya Raman" <praman@example.org>"_email_')
-    assert f"\n{path}:189:08:49 2026-11-23\nGTD\n0, 8:45\n" in out
+    assert f"\n{path}:190:08:49 2026-11-23\nGTD\n0, 8:45\n" in out
     assert out.endswith("answer Priya: we do not use vm-snapshot-disk. "
                         'see"10:26 2026-11-18" (done)\n\n')
     assert "\x1b[" not in out
     headers = [line for line in lines_of(out) if line.startswith(f"{path}:")]
-    assert headers == [f"{path}:90:10:26 2026-11-18", f"{path}:189:08:49 2026-11-23"]
+    assert headers == [f"{path}:90:10:26 2026-11-18", f"{path}:190:08:49 2026-11-23"]
 
 
 @pytest.mark.parametrize(
@@ -187,7 +187,7 @@ def test_show_with_links_and_backlinks(run_cli: Runner, sample: Callable[[str], 
     back = run_cli("--file", str(path), "show", "2026-11-18T10:26").out
     assert [line for line in lines_of(back) if line.startswith(("-->", "<--"))] == [
         "<-- linked from 09:14 2026-11-18 (line 80)",
-        "<-- linked from 08:49 2026-11-23 (line 189)",
+        "<-- linked from 08:49 2026-11-23 (line 190)",
     ]
     only = run_cli("--file", str(path), "show", "--no-links", "09:14 2026-11-18").out
     assert "-->" not in only
@@ -214,7 +214,7 @@ def test_tags(run_cli: Runner, sample: Callable[[str], Path]) -> None:
     first = lines_of(result.out)[0]
     assert first.split() == ["GTD", "9", "2026-11-25", "09:20"]
     records = json.loads(run_cli("--file", str(path), "tags", "--json").out)
-    assert records[0] == {"tag": "GTD", "count": 9, "last": "2026-11-25T09:20", "line": 293}
+    assert records[0] == {"tag": "GTD", "count": 9, "last": "2026-11-25T09:20", "line": 294}
     doc = parse(path.read_bytes())
     for record in records:
         carrying = [e for e in doc.entries

@@ -189,7 +189,7 @@ def test_new_plan_body_in_the_seed_shape() -> None:
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1),
        st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 1, 1)))
 def test_origin_round_trips(text: str, origin: date) -> None:
-    """A carried item written with ``(from DAY)`` reads back as its text and that day."""
+    """[C8] A carried item written with ``(from DAY)`` reads back as its text and that day."""
     cleaned = " ".join(text.split())
     if not cleaned:
         return
