@@ -52,7 +52,11 @@ class Timing:
 
 
 def run_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKLOG")}
+    """The environment of a timed command: no WORKLOG_* settings of the caller, and
+    bytecode cached as an installed package has it (PYTHONDONTWRITEBYTECODE, set in some
+    shells, would make every run compile every module)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("WORKLOG") and k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(ROOT)
     env.update(extra or {})
     return env
