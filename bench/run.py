@@ -12,6 +12,7 @@ holds the last table and why each figure is what it is.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -47,17 +48,30 @@ def _ratio_figure(name: str, ours: float, theirs: float, limit: float, note: str
 
 
 def day_figures(small: Path, large: Path, runs: int) -> list[Figure]:
-    on_small = bench_today.measure_worklog(small, runs)
-    on_large = bench_today.measure_worklog(large, runs)
-    return [_ratio_figure(f"worklog {name}: 100 MB vs 1 KB log", on_large[name].median,
-                          on_small[name].median, 1.2, reference=ms(on_small[name].median))
-            for name in on_small]
+    """Small and large take turns, run after run, so that a change in the machine's load
+    falls on both alike."""
+    small_runs: dict[str, list[float]] = {}
+    large_runs: dict[str, list[float]] = {}
+    for _ in range(runs):
+        for source, into in ((small, small_runs), (large, large_runs)):
+            for name, timing in bench_today.measure_worklog(source, 1).items():
+                into.setdefault(name, []).extend(timing.runs)
+    return [_ratio_figure(f"worklog {name}: 100 MB vs 1 KB log",
+                          statistics.median(large_runs[name]),
+                          statistics.median(small_runs[name]),
+                          1.2, reference=ms(statistics.median(small_runs[name])))
+            for name in small_runs]
 
 
 def add_figure(small: Path, large: Path, runs: int) -> Figure:
-    on_small, on_large = bench_add.measure_pair(small, large, runs)
-    return _ratio_figure("worklog add: 100 MB vs 1 KB log", on_large.median, on_small.median,
-                         1.2)
+    small_runs: list[float] = []
+    large_runs: list[float] = []
+    for _ in range(runs):
+        on_small, on_large = bench_add.measure_pair(small, large, 1)
+        small_runs.extend(on_small.runs)
+        large_runs.extend(on_large.runs)
+    return _ratio_figure("worklog add: 100 MB vs 1 KB log", statistics.median(large_runs),
+                         statistics.median(small_runs), 1.2)
 
 
 def grep_figures(large: Path, journal: Path | None, runs: int) -> list[Figure]:
