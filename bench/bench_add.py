@@ -7,6 +7,7 @@ more as the history grows (it reads only the file's end).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -36,6 +37,7 @@ def measure_pair(small: Path, large: Path, runs: int) -> tuple[Timing, Timing]:
     for source in (small, large):
         target = work / f"add-{source.name}"
         shutil.copyfile(source, target)
+        os.sync()  # else the first timed fsync would write the whole copy to disk
         results.append(time_command(
             f"add {source.name}",
             [*WORKLOG, "--file", str(target), "add", "--tags", "bench", "appended", "text."],
