@@ -6,32 +6,15 @@ import io
 import shutil
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import Result, TextCapture
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 DATA = Path(__file__).resolve().parent / "data"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-class _TextCapture(io.TextIOWrapper):
-    def __init__(self) -> None:
-        super().__init__(io.BytesIO(), encoding="utf-8", errors="surrogateescape", newline="")
-
-    def value(self) -> str:
-        self.flush()
-        buffer = self.buffer
-        assert isinstance(buffer, io.BytesIO)
-        return buffer.getvalue().decode("utf-8", "surrogateescape")
 
 
 Runner = Callable[..., Result]
@@ -49,7 +32,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Runner:
         monkeypatch.setenv("NO_COLOR", "1")
         for key, value in (env or {}).items():
             monkeypatch.setenv(key, value)
-        out, err = _TextCapture(), _TextCapture()
+        out, err = TextCapture(), TextCapture()
         stdin_wrapper = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
         monkeypatch.setattr(sys, "stdout", out)
         monkeypatch.setattr(sys, "stderr", err)

@@ -17,10 +17,11 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.cli_runner import Result, TextCapture
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKLOG = [sys.executable, "-m", "worklog"]
@@ -29,26 +30,6 @@ DOCUMENTED_EXITS = frozenset({0, 1, 2, 3, 4, 5})
 CHANGED_MESSAGE = ("changed since worklog read it (saved by another program?); nothing was "
                    "written, run the command again")
 PAGE = 4096
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-class _Capture(io.TextIOWrapper):
-    """A text stream with a byte buffer (``run`` writes to ``sys.stdout.buffer``)."""
-
-    def __init__(self) -> None:
-        super().__init__(io.BytesIO(), encoding="utf-8", errors="surrogateescape", newline="")
-
-    def value(self) -> str:
-        self.flush()
-        buffer = self.buffer
-        assert isinstance(buffer, io.BytesIO)
-        return buffer.getvalue().decode("utf-8", "surrogateescape")
 
 
 def base_env(home: Path) -> dict[str, str]:
@@ -93,7 +74,7 @@ def invoke(
     ``main`` (a traceback a user would see) propagates to the test."""
     from worklog.cli.app import main  # noqa: PLC0415
 
-    out, err = _Capture(), _Capture()
+    out, err = TextCapture(), TextCapture()
     stdin_stream = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
     saved = sys.stdin, sys.stdout, sys.stderr
     with _environment({**base_env(home), **(env or {})}):

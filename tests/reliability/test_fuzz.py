@@ -17,10 +17,10 @@ import typer.main
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
+from tests.cli_runner import Result
 from tests.conftest import SAMPLES, sample_names
 from tests.reliability.conftest import (
     DOCUMENTED_EXITS,
-    Result,
     assert_one_error_line,
     invoke,
     listing,
