@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench.common import OUT, WORKLOG, Timing, machine, ms, table, time_command
+from bench.common import OUT, WORKLOG, Timing, machine, ms, parse_size, table, time_command
 from bench.gen_log import write_log
 
 SEED = 2014
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="100MB")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
-    size = int(float(args.size.upper().removesuffix("MB")) * 1_000_000)
+    size = parse_size(args.size)
     small, large = logs(size)
     print(f"machine: {machine()}")
     print(f"logs: {small.stat().st_size} bytes and {large.stat().st_size} bytes; "

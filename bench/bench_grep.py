@@ -12,16 +12,11 @@ bench/out/jrnl-venv.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from dataclasses import dataclass
 
 from bench.bench_today import SEED, jrnl_command, jrnl_config, large_log
-from bench.common import OUT, WORKLOG, machine, run_env, table
+from bench.common import OUT, WORKLOG, machine, parse_size, table, time_command
 from bench.gen_log import write_jrnl
 
 #: (pattern, worklog options, grep options): the seed's tool name (in 1 entry of 5), a
@@ -47,24 +42,10 @@ class Run:
 
 
 def timed(argv: list[str], runs: int, env: dict[str, str] | None = None) -> Run:
-    """Run ``argv`` ``runs`` times, standard output to a file (GNU grep stops at the
-    first match when its output is /dev/null, which would time nothing)."""
-    walls: list[float] = []
-    cpus: list[float] = []
-    peak = 0
-    for _ in range(runs):
-        with tempfile.TemporaryFile() as out:
-            start = time.perf_counter()
-            proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL,
-                                    env=run_env(env))
-            _, status, usage = os.wait4(proc.pid, 0)
-            walls.append(time.perf_counter() - start)
-            code = os.waitstatus_to_exitcode(status)
-            if code not in (0, 1):
-                raise RuntimeError(f"{' '.join(argv)}: exit {code}")
-            cpus.append(usage.ru_utime + usage.ru_stime)
-            peak = max(peak, usage.ru_maxrss)
-    return Run(statistics.median(walls), statistics.median(cpus), peak)
+    """Medians of ``runs`` runs, standard output to a file, exit 1 (no match) allowed."""
+    timing = time_command(argv[0], argv, runs=runs, env=env, ok_codes=(0, 1),
+                          stdout_to_file=True)
+    return Run(timing.median, timing.cpu_median, timing.peak_rss_kb)
 
 
 @dataclass(frozen=True)
@@ -99,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-jrnl", action="store_true", help="skip the jrnl comparison")
     args = parser.parse_args(argv)
-    size = int(float(args.size.upper().removesuffix("MB")) * 1_000_000)
+    size = parse_size(args.size)
     OUT.mkdir(parents=True, exist_ok=True)
     log = large_log(size)
     journal = None

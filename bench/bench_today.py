@@ -20,7 +20,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.common import OUT, WORKLOG, Timing, machine, ms, run_env, table, time_command
+from bench.common import (
+    OUT,
+    WORKLOG,
+    Timing,
+    machine,
+    ms,
+    parse_size,
+    run_env,
+    table,
+    time_command,
+)
 from bench.gen_log import END, entries, render_jrnl, render_log, write_jrnl, write_log
 
 SEED = 2014
@@ -128,17 +138,13 @@ def measure_jrnl(small: Path, size: int, runs: int) -> dict[str, Timing]:
             for name, path in (("small", small), ("large", large))}
 
 
-def _size(text: str) -> int:
-    return int(float(text.upper().removesuffix("MB")) * 1_000_000)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="100MB")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-jrnl", action="store_true", help="skip the jrnl comparison")
     args = parser.parse_args(argv)
-    size = _size(args.size)
+    size = parse_size(args.size)
     OUT.mkdir(parents=True, exist_ok=True)
     (small, small_journal), large = small_logs(), large_log(size)
     print(f"machine: {machine()}")

@@ -45,10 +45,15 @@ class Timing:
     label: str
     runs: tuple[float, ...]
     peak_rss_kb: int = 0
+    cpu: tuple[float, ...] = ()  # user + system seconds of each run, children included
 
     @property
     def median(self) -> float:
         return statistics.median(self.runs)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
 
 
 def run_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -71,28 +76,33 @@ def time_command(
     before: Callable[[], None] | None = None,
     stdin: bytes = b"",
     ok_codes: tuple[int, ...] = (0,),
+    stdout_to_file: bool = False,
 ) -> Timing:
     """Run ``argv`` ``runs`` times (``before`` each time, untimed): wall times and the
     largest peak resident memory in KiB.
 
     Memory is read by GNU time when installed (Debian package ``time``): a child forked
     by this (large) benchmark process would report the parent's pages as its own peak.
-    Without it the peak is 0: unknown."""
+    Without it the peak is 0: unknown. ``stdout_to_file`` sends the output to a file
+    instead of /dev/null (GNU grep stops at the first match when its output is
+    /dev/null, which would time nothing)."""
     times: list[float] = []
+    cpus: list[float] = []
     peak = 0
     for _ in range(runs):
         if before is not None:
             before()
         with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as err, \
-                tempfile.NamedTemporaryFile("r") as rss:
+                tempfile.NamedTemporaryFile("r") as rss, tempfile.TemporaryFile() as out:
             given.write(stdin)
             given.seek(0)
             wrapped = ([GNU_TIME, "-f", "%M", "-o", rss.name, *argv] if GNU_TIME
                        else list(argv))
             start = time.perf_counter()
             proc = subprocess.Popen(wrapped, env=run_env(env), stdin=given,
-                                    stdout=subprocess.DEVNULL, stderr=err)
-            _, status, _usage = os.wait4(proc.pid, 0)
+                                    stdout=out if stdout_to_file else subprocess.DEVNULL,
+                                    stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
             elapsed = time.perf_counter() - start
             measured = rss.read().strip().splitlines()
             if measured and measured[-1].isdigit():
@@ -103,7 +113,8 @@ def time_command(
                 message = err.read().decode(errors="replace").strip()
                 raise RuntimeError(f"{label}: exit {proc.returncode}: {message}")
         times.append(elapsed)
-    return Timing(label, tuple(times), peak)
+        cpus.append(usage.ru_utime + usage.ru_stime)
+    return Timing(label, tuple(times), peak, tuple(cpus))
 
 
 def table(rows: Sequence[tuple[str, ...]], header: tuple[str, ...]) -> str:
@@ -113,6 +124,15 @@ def table(rows: Sequence[tuple[str, ...]], header: tuple[str, ...]) -> str:
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True))
               for row in rows]
     return "\n".join(lines)
+
+
+def parse_size(text: str) -> int:
+    """``1KB``, ``100MB``, ``1GB`` (decimal units) or a number of bytes."""
+    units = {"KB": 1000, "MB": 1000**2, "GB": 1000**3}
+    for unit, factor in units.items():
+        if text.upper().endswith(unit):
+            return int(float(text[: -len(unit)]) * factor)
+    return int(text)
 
 
 def ms(seconds: float) -> str:

@@ -5,7 +5,7 @@ plan with worked ranges and a cross-reference, pasted e-mails, TODO notes with s
 transcripts, and the records ``worklog snap`` and ``worklog run`` write; the history
 ends on the day before ``END`` so that ``worklog today`` on ``END`` carries items over.
 
-    python bench/gen_log.py OUT.LOG 100MB [--jrnl OUT.txt] [--seed N]
+    python -m bench.gen_log OUT.LOG 100MB [--jrnl OUT.txt] [--seed N]
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+from bench.common import parse_size
 
 END = date(2026, 11, 26)
 
@@ -194,18 +196,10 @@ def write_jrnl(path: Path, size_bytes: int, seed: int = 2014) -> Path:
     return path
 
 
-def _size(text: str) -> int:
-    units = {"KB": 1000, "MB": 1000**2, "GB": 1000**3}
-    for unit, factor in units.items():
-        if text.upper().endswith(unit):
-            return int(float(text[: -len(unit)]) * factor)
-    return int(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("size", type=_size, help="e.g. 1KB, 100MB")
+    parser.add_argument("size", type=parse_size, help="e.g. 1KB, 100MB")
     parser.add_argument("--jrnl", type=Path, help="also write the equivalent jrnl journal")
     parser.add_argument("--seed", type=int, default=2014)
     args = parser.parse_args(argv)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from worklog.stamps import parse_stamp, parse_stamp_line
+from worklog.stamps import parse_stamp
 
 Kind = Literal["plan", "email", "snapshot", "command", "note"]
 KINDS: tuple[Kind, ...] = ("plan", "email", "snapshot", "command", "note")
@@ -308,8 +308,3 @@ def kind_of(tags: list[str], text_lines: list[str], record: Record | None) -> Ki
     if text_lines and parse_email_header(text_lines[0]) is not None:
         return "email"
     return "note"
-
-
-def is_stamp_line(line: str) -> bool:
-    """Whether ``line`` would read as a stamp line in either day order (for W4)."""
-    return parse_stamp_line(line, True) is not None or parse_stamp_line(line, False) is not None
