@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import WORKLOG, machine, ms, table, time_command
-from worklog.document import parse
+from worklog.format.document import parse
 
 URI = "qemu:///system"
 NAME = "bench"

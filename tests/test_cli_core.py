@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SAMPLES, Runner
-from worklog.document import parse
+from worklog.format.document import parse
 
 NOW = {"WORKLOG_NOW": "2026-11-26T09:05"}
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from worklog import constructs as c
-from worklog.document import parse
+from worklog.format import constructs as c
+from worklog.format.document import parse
 
 
 @pytest.mark.parametrize(

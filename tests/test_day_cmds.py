@@ -15,8 +15,8 @@ import pytest
 
 from bench.gen_log import write_log
 from tests.conftest import Runner
-from worklog import planning as pl
-from worklog.logfile import SMALL_FILE, LogFile, Tail
+from worklog.day import plan as pl
+from worklog.store.logfile import SMALL_FILE, LogFile, Tail
 
 SampleCopy = Callable[[str], Path]
 WORKLOG = [sys.executable, "-m", "worklog"]

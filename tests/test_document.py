@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DATA, SAMPLES, sample_names
-from worklog.document import count_breaks, parse
-from worklog.encoding import Codec, detect
+from worklog.format.document import count_breaks, parse
+from worklog.format.encoding import Codec, detect
 
 STAMPS = st.sampled_from(
     ["13:27 2014-02-10", "1:27 PM 2/10/2014", "오후 1:27 2014-02-10", "13:27 10.02.2014",
@@ -86,7 +86,7 @@ def test_encoding_detection(data: bytes, encoding: str, bom: bytes) -> None:
 
 def test_ansi_code_page_is_configurable() -> None:
     """[F2] the config key 'encoding' names the ANSI code page."""
-    from worklog.document import ParseOptions  # noqa: PLC0415
+    from worklog.format.document import ParseOptions  # noqa: PLC0415
 
     data = ".LOG\n10:00 2014-02-10\nПривет, мир.\n".encode("cp1251")
     doc = parse(data, ParseOptions(ansi="cp1251"))

@@ -1,4 +1,4 @@
-"""worklog.export_formats and worklog export: JSON unchanged, Markdown, iCalendar."""
+"""worklog.history.formats and worklog export: JSON unchanged, Markdown, iCalendar."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from icalendar import Calendar
 
 from tests.conftest import SAMPLES, Runner, sample_names
-from worklog.document import parse
-from worklog.export import entry_record, json_array
-from worklog.export_formats import escape_markdown, ics, markdown
+from worklog.format.document import parse
+from worklog.history.export import entry_record, json_array
+from worklog.history.formats import escape_markdown, ics, markdown
 
 NOW = {"WORKLOG_NOW": "2026-11-26T09:05"}
 

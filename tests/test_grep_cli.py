@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import ROOT, Runner
 from worklog.cli.session import Session
-from worklog.document import parse
+from worklog.format.document import parse
 
 NOW = {"WORKLOG_NOW": "2026-11-26T09:05"}
 

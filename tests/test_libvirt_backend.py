@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 libvirt = pytest.importorskip("libvirt")
 
 from tests.libvirt_nodes import IMAGE_DIR, NodeDisk, NodeDomain, NodeSnapshot, write_node  # noqa: E402
-from worklog.hypervisor import (  # noqa: E402
+from worklog.vm.base import (  # noqa: E402
     ConnectError,
     DiskSnapshot,
     Hypervisor,
@@ -30,7 +30,7 @@ from worklog.hypervisor import (  # noqa: E402
     user_description,
     worklog_description,
 )
-from worklog.libvirt_backend import (  # noqa: E402
+from worklog.vm.libvirt_backend import (  # noqa: E402
     LibvirtHypervisor,
     overlay_path,
     read_disks,
@@ -315,7 +315,7 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_importing_the_interface_does_not_import_libvirt() -> None:
-    proc = _run("import sys, worklog.hypervisor; print('libvirt' in sys.modules)")
+    proc = _run("import sys, worklog.vm.base; print('libvirt' in sys.modules)")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
 
@@ -323,7 +323,7 @@ def test_importing_the_interface_does_not_import_libvirt() -> None:
 def test_missing_libvirt_raises_unavailable_with_install_hint() -> None:
     proc = _run(
         "import sys; sys.modules['libvirt'] = None\n"
-        "from worklog.hypervisor import HypervisorUnavailable, open_hypervisor\n"
+        "from worklog.vm.base import HypervisorUnavailable, open_hypervisor\n"
         "try:\n    open_hypervisor('test:///default')\n"
         "except HypervisorUnavailable as exc:\n    print(exc)\n"
     )

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLES
-from worklog.compose import Style, render_append, separator
-from worklog.document import parse
 from worklog.errors import FileChangedError, LogFileError
-from worklog.journal import journal_path
-from worklog.logfile import SMALL_FILE, LogFile
+from worklog.format.document import parse
+from worklog.format.writer import Style, render_append, separator
+from worklog.store.logfile import SMALL_FILE, LogFile
+from worklog.store.undo_journal import journal_path
 
 WHEN = datetime(2026, 11, 26, 9, 5)
 
@@ -227,7 +227,7 @@ def test_interrupted_in_place_edit_is_undone_on_next_open(tmp_path: Path) -> Non
     tail = log.load_tail()
     old_end = data[tail.offset:]
     # Simulate the crash: a complete journal, a half-written new end.
-    from worklog.journal import _MAGIC, _digest  # noqa: PLC0415
+    from worklog.store.undo_journal import _MAGIC, _digest  # noqa: PLC0415
 
     header = json.dumps({"offset": tail.offset, "size": len(data),
                          "digest": _digest(old_end)}).encode() + b"\n"

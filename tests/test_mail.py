@@ -1,4 +1,4 @@
-"""worklog.mail and worklog email: messages and mboxes become e-mail entries in the seed's shape."""
+"""worklog.capture.mail and worklog email: messages and mboxes become e-mail entries."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, Runner
-from worklog.constructs import parse_email_header
-from worklog.document import parse
-from worklog.mail import html_to_text, parse_mail, split_mbox
+from worklog.capture.mail import html_to_text, parse_mail, split_mbox
+from worklog.format.constructs import parse_email_header
+from worklog.format.document import parse
 
 MAIL = DATA / "mail"
 BEIJING = timezone(timedelta(hours=8))

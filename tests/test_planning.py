@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import SAMPLES
-from worklog import planning as pl
-from worklog.constructs import Range, parse_item
-from worklog.document import Document, Entry, parse
+from worklog.day import plan as pl
 from worklog.errors import UsageError, WorklogError
+from worklog.format.constructs import Range, parse_item
+from worklog.format.document import Document, Entry, parse
 
 
 def sample_doc(name: str = "worklog.LOG") -> Document:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from tests.conftest import SAMPLES
-from worklog import report as rp
-from worklog.document import Document, parse
+from worklog.day import report as rp
+from worklog.format.document import Document, parse
 
 D = date
 

@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, Runner
-from worklog.document import Entry, parse
-from worklog.export import command_fields
-from worklog.transcript import (
+from worklog.capture.transcript import (
     Output,
     RunResult,
     clean_line,
@@ -23,6 +21,8 @@ from worklog.transcript import (
     record_lines,
     run_command,
 )
+from worklog.format.document import Entry, parse
+from worklog.history.export import command_fields
 
 NOW = {"WORKLOG_NOW": "2026-11-26T09:05"}
 PY = sys.executable

@@ -1,4 +1,4 @@
-"""worklog.search: the bytes search finds exactly the entries a full parse says match."""
+"""worklog.history.search: the bytes search finds exactly the entries a full parse says match."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SAMPLES, sample_names
-from worklog import search
-from worklog.document import ParseOptions, parse
 from worklog.errors import UsageError
-from worklog.export import EntryFilter
-from worklog.search import Query, Searcher, keep_filter, search_text
-from worklog.stamps import find_stamp_lines, stamp_line_bytes_re
+from worklog.format.document import ParseOptions, parse
+from worklog.format.stamps import find_stamp_lines, stamp_line_bytes_re
+from worklog.history import search
+from worklog.history.export import EntryFilter
+from worklog.history.search import Query, Searcher, keep_filter, search_text
 
 PATTERNS = [
     ("snapshot", {}),

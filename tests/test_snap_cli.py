@@ -25,11 +25,11 @@ import pytest
 from tests.libvirt_nodes import IMAGE_DIR, NodeDisk, NodeDomain, NodeSnapshot, write_node
 from worklog.cli.app import main
 from worklog.cli.snap_cmds import Progress
-from worklog.document import parse
-from worklog.export import entry_record
-from worklog.hypervisor import ActionResult
-from worklog.logfile import LogFile
-from worklog.snapshots import record_lines
+from worklog.format.document import parse
+from worklog.history.export import entry_record
+from worklog.store.logfile import LogFile
+from worklog.vm.base import ActionResult
+from worklog.vm.records import record_lines
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = "2026-11-26T14:05"

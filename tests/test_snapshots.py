@@ -1,4 +1,4 @@
-"""worklog.snapshots: records, tags, URIs, tasks, retention and the `snaps` join (pure)."""
+"""worklog.vm.records: records, tags, URIs, tasks, retention and the `snaps` join (pure)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from worklog.config import Config
-from worklog.document import Document, parse
 from worklog.errors import UsageError
-from worklog.export import entry_record
-from worklog.hypervisor import (
+from worklog.format.document import Document, parse
+from worklog.history.export import entry_record
+from worklog.store.logfile import LogFile
+from worklog.vm.base import (
     ActionResult,
     ConnectError,
     DiskSnapshot,
     HypervisorError,
     SnapshotInfo,
 )
-from worklog.logfile import LogFile
-from worklog.snapshots import (
+from worklog.vm.records import (
     SnapRow,
     active_task,
     connect_failure,

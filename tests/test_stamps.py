@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from worklog.document import parse
-from worklog.stamps import Candidate, find_stamp_lines, infer_day_first, parse_stamp_line
+from worklog.format.document import parse
+from worklog.format.stamps import Candidate, find_stamp_lines, infer_day_first, parse_stamp_line
 
 T1 = datetime(2014, 2, 10, 13, 27)
 T2 = datetime(2014, 2, 3, 9, 5)

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from worklog.document import ParseOptions
-from worklog.encoding import DEFAULT_ANSI
 from worklog.errors import ConfigError
+from worklog.format.document import ParseOptions
+from worklog.format.encoding import DEFAULT_ANSI
 
 DEFAULT_LOG_NAME = "worklog.LOG"
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from worklog.hypervisor import ConnectError, Hypervisor, HypervisorUnavailable, open_hypervisor
+from worklog.vm.base import ConnectError, Hypervisor, HypervisorUnavailable, open_hypervisor
 
 URI = "qemu:///system"
 MakeDomain = Callable[..., str]

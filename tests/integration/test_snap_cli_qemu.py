@@ -23,8 +23,8 @@ import pytest
 pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 
 from worklog.cli.app import main
-from worklog.document import parse
-from worklog.libvirt_backend import overlay_path, read_disks
+from worklog.format.document import parse
+from worklog.vm.libvirt_backend import overlay_path, read_disks
 
 pytestmark = pytest.mark.integration
 

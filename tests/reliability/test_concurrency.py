@@ -27,8 +27,8 @@ from tests.reliability.conftest import (
     invoke,
     listing,
 )
-from worklog.document import Entry, parse
-from worklog.logfile import SMALL_FILE, LogFile, Tail
+from worklog.format.document import Entry, parse
+from worklog.store.logfile import SMALL_FILE, LogFile, Tail
 
 NOW = "2026-11-26T18:00"
 STAMP = "18:00 2026-11-26"

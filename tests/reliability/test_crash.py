@@ -33,8 +33,8 @@ from typing import Any, NoReturn
 import pytest
 
 from tests.reliability.conftest import base_env, invoke, listing
-from worklog.journal import journal_path
-from worklog.logfile import SMALL_FILE, LogFile
+from worklog.store.logfile import SMALL_FILE, LogFile
+from worklog.store.undo_journal import journal_path
 
 NOW = "2026-11-26T18:00"
 KILLS = int(os.environ.get("WORKLOG_CRASH_KILLS", "50"))

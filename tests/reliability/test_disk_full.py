@@ -29,9 +29,9 @@ from tests.reliability.conftest import (
     remount_read_only,
     tmpfs,
 )
-from worklog import planning
-from worklog.journal import _MAGIC, _digest, journal_path
-from worklog.logfile import SMALL_FILE, LogFile
+from worklog.day import plan as planning
+from worklog.store.logfile import SMALL_FILE, LogFile
+from worklog.store.undo_journal import _MAGIC, _digest, journal_path
 
 NOW = {"WORKLOG_NOW": "2026-11-26T18:00"}
 PLAN = b"09:00 2026-11-26\nGTD\n0, 9:00\n\n1, today\n1), 9:30- fill the disk\n2), b\n"

@@ -25,9 +25,9 @@ from tests.reliability.conftest import (
     invoke,
     listing,
 )
-from worklog.document import ParseOptions, parse
-from worklog.encoding import Codec
-from worklog.logfile import FIRST_CHUNK, LogFile
+from worklog.format.document import ParseOptions, parse
+from worklog.format.encoding import Codec
+from worklog.store.logfile import FIRST_CHUNK, LogFile
 
 NOW = {"WORKLOG_NOW": "2026-11-26T18:00"}
 SAMPLE_BYTES = {name: (SAMPLES / name).read_bytes() for name in sample_names()}

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from tests.conftest import SAMPLES
 from tests.reliability.conftest import assert_one_error_line, invoke, listing
-from worklog.document import Entry, parse
-from worklog.logfile import LogFile
-from worklog.stamps import looks_like_stamp_line
+from worklog.format.document import Entry, parse
+from worklog.format.stamps import looks_like_stamp_line
+from worklog.store.logfile import LogFile
 
 NOW = {"WORKLOG_NOW": "2026-11-26T18:00"}
 LRM = "\u200e"

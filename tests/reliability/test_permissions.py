@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.conftest import invoke, is_root, listing
-from worklog.logfile import SMALL_FILE
+from worklog.store.logfile import SMALL_FILE
 
 NOW = {"WORKLOG_NOW": "2026-11-26T18:00"}
 PLAN = b"09:00 2026-11-26\nGTD\n0, 9:00\n\n1, today\n1), 9:30- check modes\n2), b\n"

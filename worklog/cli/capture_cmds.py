@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 
 from worklog.cli.session import Session, session
-from worklog.compose import Style, render_append, split_tags
 from worklog.errors import LogFileError, UsageError
+from worklog.format.writer import Style, render_append, split_tags
 
 TagsOption = Annotated[str | None, typer.Option(
     "--tags", "-t", help='Tags line, e.g. "virtualization, kvm".')]
@@ -50,7 +50,7 @@ def email_cmd(
 ) -> None:
     """Append an e-mail (each message of an mbox) as an e-mail entry: a header line with
     sender, subject and date, then the body as plain text."""
-    from worklog.mail import parse_mail  # noqa: PLC0415
+    from worklog.capture.mail import parse_mail  # noqa: PLC0415
 
     sess = session(ctx)
     tag_list = split_tags(tags)
@@ -79,7 +79,7 @@ def run_cmd(
 ) -> None:
     """Run a command (no shell), show its output as it comes, then append a command
     entry with its transcript, exit code and duration; exit with the command's code."""
-    from worklog.transcript import record_lines, run_command  # noqa: PLC0415
+    from worklog.capture.transcript import record_lines, run_command  # noqa: PLC0415
 
     sess = session(ctx)
     tag_list = split_tags(tags)
@@ -127,7 +127,7 @@ def _encodable(sess: Session, lines: list[str]) -> list[str]:
     """Command output the log's encoding cannot hold (Korean into a cp1252 log) is
     written with '?' for those characters, and the record says so: a command that ran
     is never left unrecorded."""
-    from worklog.search import detect_codec  # noqa: PLC0415
+    from worklog.history.search import detect_codec  # noqa: PLC0415
 
     text = "\n".join(lines)
     if text.isascii() or not sess.log.exists():

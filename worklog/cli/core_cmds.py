@@ -12,12 +12,12 @@ from typing import Annotated
 
 import typer
 
-from worklog.check import check
 from worklog.cli.session import Session, session
-from worklog.compose import split_tags, text_lines
 from worklog.errors import EXIT_FAILED, UsageError, WorklogError
-from worklog.export import EntryFilter
-from worklog.userdates import parse_day
+from worklog.format.check import check
+from worklog.format.dates import parse_day
+from worklog.format.writer import split_tags, text_lines
+from worklog.history.export import EntryFilter
 
 NEWLINE_NAMES = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
 KIND_CHOICES = ("plan", "email", "snapshot", "command", "note")

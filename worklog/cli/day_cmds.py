@@ -15,14 +15,14 @@ from typing import Annotated, Any
 
 import typer
 
-from worklog import planning as pl
-from worklog import report as rp
 from worklog.cli.session import Session, session
-from worklog.compose import Style, render_append
-from worklog.document import Document, Entry
+from worklog.day import plan as pl
+from worklog.day import report as rp
 from worklog.errors import UsageError, WorklogError
-from worklog.logfile import LogFile, Tail
-from worklog.userdates import parse_day
+from worklog.format.dates import parse_day
+from worklog.format.document import Document, Entry
+from worklog.format.writer import Style, render_append
+from worklog.store.logfile import LogFile, Tail
 
 #: Past this, ``stop`` wants ``--at`` to end a range left running on an earlier day.
 LONGEST_UNATTENDED = 12 * 60

@@ -1,7 +1,7 @@
 """grep, show, tags, export: finding things in the history (docs/CLI.md, "Searching").
 
 ``grep`` searches the file's bytes and parses only the entries that match
-(``worklog.search``); ``show``, ``tags`` and ``export`` read the whole log.
+(``worklog.history.search``); ``show``, ``tags`` and ``export`` read the whole log.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import typer
 from worklog.cli.core_cmds import KIND_CHOICES, entry_filter
 from worklog.cli.session import Session, session
 from worklog.errors import EXIT_FAILED, UsageError, WorklogError
-from worklog.userdates import parse_day, stamp_candidates
+from worklog.format.dates import parse_day, stamp_candidates
 
 if TYPE_CHECKING:
-    from worklog.document import Document, Entry
-    from worklog.search import Hit, Query
+    from worklog.format.document import Document, Entry
+    from worklog.history.search import Hit, Query
 
 SinceOption = Annotated[str | None, typer.Option(
     "--since", help="From this day on (2014-02-11, yesterday, last monday, 2 weeks ago).")]
@@ -125,7 +125,7 @@ def grep(
     """Every entry with a line matching PATTERN, whole, with its stamp and line number.
 
     Exit status as grep's: 0 when an entry matches, 1 when none does."""
-    from worklog.search import Query, Searcher, keep_filter  # noqa: PLC0415
+    from worklog.history.search import Query, Searcher, keep_filter  # noqa: PLC0415
 
     sess = session(ctx)
     if on is not None and (since is not None or until is not None):
@@ -154,7 +154,7 @@ def grep(
 
 
 def _write_json(hits: Iterable[Hit]) -> int:
-    from worklog.export import entry_record, json_array  # noqa: PLC0415
+    from worklog.history.export import entry_record, json_array  # noqa: PLC0415
 
     found = 0
 
@@ -358,7 +358,7 @@ def export(
 ) -> None:
     """Every entry as data (JSON), for reading (Markdown) or for calendars (iCalendar:
     entries as VJOURNAL, plan items as VTODO), in file order."""
-    from worklog import export_formats  # noqa: PLC0415
+    from worklog.history import formats as export_formats  # noqa: PLC0415
 
     sess = session(ctx)
     if fmt not in export_formats.FORMATS:
@@ -371,10 +371,10 @@ def export(
 
 
 def _export(sess: Session, fmt: str, selected: Iterable[Entry]) -> None:
-    from worklog import export_formats  # noqa: PLC0415
+    from worklog.history import formats as export_formats  # noqa: PLC0415
 
     if fmt == "json":
-        from worklog.export import entry_record, json_array  # noqa: PLC0415
+        from worklog.history.export import entry_record, json_array  # noqa: PLC0415
 
         out = _stdout(for_json=True)
         for piece in json_array(entry_record(e) for e in selected):

@@ -14,7 +14,7 @@ import typer
 
 from worklog.config import Config, load_config, resolve_log_path
 from worklog.errors import UsageError
-from worklog.logfile import LogFile
+from worklog.store.logfile import LogFile
 
 #: Set to an ISO time to stamp and plan as if it were then (scripts, tests, back-dating).
 NOW_VARIABLE = "WORKLOG_NOW"

@@ -1,6 +1,6 @@
 """snap, snaps, revert, snap-delete: libvirt snapshots, each action logged as a record.
 
-Thin: worklog.snapshots builds the records and the listing, worklog.hypervisor does
+Thin: worklog.vm.records builds the records and the listing, worklog.vm.base does
 the libvirt work. Both are imported when a command runs, not when the CLI starts (every
 command would pay for them); libvirt itself only when a connection is opened.
 """
@@ -22,11 +22,11 @@ import typer
 
 from worklog import errors
 from worklog.cli.session import Session, session
-from worklog.constructs import escape_value
+from worklog.format.constructs import escape_value
 
 if TYPE_CHECKING:
-    from worklog.hypervisor import Action, ActionResult, ConnectError, Hypervisor
-    from worklog.snapshots import SnapRow
+    from worklog.vm.base import Action, ActionResult, ConnectError, Hypervisor
+    from worklog.vm.records import SnapRow
 
 
 def register(app: typer.Typer) -> None:
@@ -61,7 +61,7 @@ ForOpt = Annotated[
 
 def open_uri(uri: str | None) -> Hypervisor:
     """Connect; libvirt-python missing is an error (exit 5), ConnectError propagates."""
-    from worklog import hypervisor  # noqa: PLC0415
+    from worklog.vm import base as hypervisor  # noqa: PLC0415
 
     try:
         return hypervisor.open_hypervisor(uri)
@@ -76,7 +76,7 @@ class Connections:
         self._by_uri: dict[str | None, Hypervisor | ConnectError] = {}
 
     def get(self, uri: str | None) -> Hypervisor | ConnectError:
-        from worklog.hypervisor import ConnectError  # noqa: PLC0415
+        from worklog.vm.base import ConnectError  # noqa: PLC0415
 
         if uri not in self._by_uri:
             try:
@@ -89,7 +89,7 @@ class Connections:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        from worklog.hypervisor import ConnectError  # noqa: PLC0415
+        from worklog.vm.base import ConnectError  # noqa: PLC0415
 
         for conn in self._by_uri.values():
             if not isinstance(conn, ConnectError):
@@ -163,7 +163,7 @@ class Outcome:
         unreachable: bool = False,
     ) -> None:
         """Append the result's record (stamped now: the action is over), then print it."""
-        from worklog.snapshots import (  # noqa: PLC0415
+        from worklog.vm.records import (  # noqa: PLC0415
             error_code_text,
             record_lines,
             snapshot_tags,
@@ -212,7 +212,7 @@ def prepare(sess: Session, spec: str | None, texts: Sequence[tuple[str, str]]) -
     """Check, before touching a VM, that its record can be appended (the log is a file
     or can be created; ``texts``, (option, value) pairs, fit its encoding), then return
     the `for` reference: `--for` resolved in the log, else the running item, if any."""
-    from worklog.snapshots import active_task, resolve_task  # noqa: PLC0415
+    from worklog.vm.records import active_task, resolve_task  # noqa: PLC0415
 
     log, path = sess.log, sess.log_path
     try:
@@ -291,8 +291,8 @@ def snap(
 ) -> None:
     """Snapshot every disk of each DOMAIN and log it: internal when all disks are qcow2,
     else external disk-only (atomic). Exit 1 when any failed, 5 when unreachable."""
-    from worklog.hypervisor import ConnectError  # noqa: PLC0415
-    from worklog.snapshots import (  # noqa: PLC0415
+    from worklog.vm.base import ConnectError  # noqa: PLC0415
+    from worklog.vm.records import (  # noqa: PLC0415
         connect_failure,
         resolve_uri,
         split_target,
@@ -336,8 +336,8 @@ def prune(
     hv: Hypervisor, domain: str, just_made: str, keep: int, task: str | None, outcome: Outcome
 ) -> None:
     """`--keep K`: delete worklog's older snapshots of ``domain``, one entry each."""
-    from worklog.hypervisor import HypervisorError  # noqa: PLC0415
-    from worklog.snapshots import listing_failure, prune_candidates  # noqa: PLC0415
+    from worklog.vm.base import HypervisorError  # noqa: PLC0415
+    from worklog.vm.records import listing_failure, prune_candidates  # noqa: PLC0415
 
     extra = [("keep", str(keep))]
     try:
@@ -362,8 +362,8 @@ def _on_snapshot(
     act: Callable[[Hypervisor, str], ActionResult],
 ) -> None:
     """revert and snap-delete: one action on one snapshot, logged."""
-    from worklog.hypervisor import ConnectError  # noqa: PLC0415
-    from worklog.snapshots import connect_failure, resolve_uri, split_target  # noqa: PLC0415
+    from worklog.vm.base import ConnectError  # noqa: PLC0415
+    from worklog.vm.records import connect_failure, resolve_uri, split_target  # noqa: PLC0415
 
     sess = session(ctx)
     uri, _ = resolve_uri(connect, sess.env, sess.config)
@@ -442,8 +442,8 @@ def snaps(
 ) -> None:
     """Snapshots with the log entry that made each and the task it served; marks those
     the log does not know and the log's snapshots that are gone."""
-    from worklog.hypervisor import ConnectError, HypervisorError  # noqa: PLC0415
-    from worklog.snapshots import (  # noqa: PLC0415
+    from worklog.vm.base import ConnectError, HypervisorError  # noqa: PLC0415
+    from worklog.vm.records import (  # noqa: PLC0415
         join,
         logged_domains,
         resolve_uri,
@@ -500,7 +500,7 @@ def snaps(
 
 
 def _print_groups(groups: list[tuple[str, list[SnapRow]]], uri: str) -> None:
-    from worklog.snapshots import render_rows  # noqa: PLC0415
+    from worklog.vm.records import render_rows  # noqa: PLC0415
 
     for name, rows in groups:
         if not rows:

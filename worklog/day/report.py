@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from worklog.constructs import find_links
-from worklog.document import Document, Entry
-from worklog.planning import HM, PLAN_TAG, PlanItem, is_plan, plan_items, reaches_before
+from worklog.day.plan import HM, PLAN_TAG, PlanItem, is_plan, plan_items, reaches_before
+from worklog.format.constructs import find_links
+from worklog.format.document import Document, Entry
 
 By = Literal["day", "item", "tag"]
 BY_CHOICES: tuple[By, ...] = ("day", "item", "tag")

@@ -1,6 +1,6 @@
 """Crash-safe replacement of a file's end, in place, for logs too large to copy.
 
-Used only by ``worklog.logfile``. Changing today's plan in a 100 MB log must not cost a
+Used only by ``worklog.store.logfile``. Changing today's plan in a 100 MB log must not cost a
 100 MB copy, so the end of the file is rewritten in place, guarded by an undo journal:
 
 1. the old end of the file goes to ``.NAME.worklog-journal`` beside it, with its offset,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from worklog.stamps import parse_stamp
+from worklog.format.stamps import parse_stamp
 
 Kind = Literal["plan", "email", "snapshot", "command", "note"]
 KINDS: tuple[Kind, ...] = ("plan", "email", "snapshot", "command", "note")

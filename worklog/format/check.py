@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from worklog.constructs import find_links, split_lines
-from worklog.document import Document
-from worklog.stamps import MARKERS, STAMP_BODY, parse_stamp_line
+from worklog.format.constructs import find_links, split_lines
+from worklog.format.document import Document
+from worklog.format.stamps import MARKERS, STAMP_BODY, parse_stamp_line
 
 _INDENTED_OR_TRAILED = re.compile(rf"[ \t]*(?P<stamp>{STAMP_BODY})(?P<rest>.*)")
 _MAGIC = ".LOG"

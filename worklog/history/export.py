@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from worklog.document import Entry
+from worklog.format.document import Entry
 
 
 def iso_minutes(when: datetime) -> str:

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from worklog.compose import Style, new_file_text, render_append
-from worklog.document import Document, ParseOptions, parse, parse_text
-from worklog.encoding import Codec, detect_partial
 from worklog.errors import FileChangedError, LogFileError, os_error_message
-from worklog.journal import journal_path, recover, replace_end
-from worklog.stamps import DEFAULT_SHAPE, Shape
+from worklog.format.document import Document, ParseOptions, parse, parse_text
+from worklog.format.encoding import Codec, detect_partial
+from worklog.format.stamps import DEFAULT_SHAPE, Shape
+from worklog.format.writer import Style, new_file_text, render_append
+from worklog.store.undo_journal import journal_path, recover, replace_end
 
 HEAD_BYTES = 4096
 FIRST_CHUNK = 64 * 1024
@@ -170,7 +170,7 @@ class LogFile:
         return Path(os.path.realpath(self.path))
 
     def _recover_if_needed(self) -> None:
-        """Undo an interrupted in-place edit before reading (see worklog.journal)."""
+        """Undo an interrupted in-place edit before reading (see worklog.store.undo_journal)."""
         if journal_path(self.real_path).exists():
             try:
                 with self._locked(os.O_RDWR):
@@ -265,7 +265,7 @@ class LogFile:
     @contextlib.contextmanager
     def mapped(self) -> Iterator[bytes | mmap.mmap]:
         """The whole file mapped read-only (an empty file gives ``b""``): searching a
-        large log without reading it into memory (worklog.search)."""
+        large log without reading it into memory (worklog.history.search)."""
         try:
             self._recover_if_needed()
             fd = _open_regular(self.path, os.O_RDONLY)

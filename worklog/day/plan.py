@@ -13,16 +13,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from worklog import constructs as c
-from worklog.document import Document, Entry
 from worklog.errors import UsageError, WorklogError
+from worklog.format import constructs as c
+from worklog.format.document import Document, Entry
 
 PLAN_TAG = "GTD"
 DEFAULT_SECTION = "today"
 #: ``(from 2026-11-20)`` at the end of an item's text: the day it was first planned.
 _ORIGIN_RE = re.compile(r"[ \t]*\(from (?P<day>\d{4}-\d{2}-\d{2})\)$")
 _HM_RE = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d\d)")
-# The item line grammar of worklog.constructs (C2, C3), keeping positions for edits.
+# The item line grammar of worklog.format.constructs (C2, C3), keeping positions for edits.
 _HEAD_RE = re.compile(r"\d+\)[ \t]*,?[ \t]*")
 _TOKEN_RE = re.compile(
     r"(?P<sh>\d{1,2}):(?P<sm>\d\d)-(?:(?P<eh>\d{1,2}):(?P<em>\d\d))?(?=[ \t,]|$)"

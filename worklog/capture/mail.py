@@ -25,7 +25,7 @@ from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
-from worklog.compose import text_lines
+from worklog.format.writer import text_lines
 
 _FROM_LINE = re.compile(rb"^From ", re.MULTILINE)
 _QUOTED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)

@@ -1,6 +1,6 @@
 """Entries for reading (Markdown) and for calendars (iCalendar). Pure: entries in, text out.
 
-JSON, the data contract, stays in ``worklog.export``. Here:
+JSON, the data contract, stays in ``worklog.history.export``. Here:
 
 - ``markdown``: a document grouped by day, each entry under a heading with its time,
   kind and tags; plan items become task-list items, shell transcripts code blocks,
@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from worklog.constructs import Item, Transcript
-from worklog.document import Entry
+from worklog.format.constructs import Item, Transcript
+from worklog.format.document import Entry
 
 FORMATS = ("json", "markdown", "ics")
 PRODID = "-//worklog//worklog export//EN"
@@ -65,7 +65,7 @@ def _fence(lines: Iterable[str]) -> str:
 
 def _with_links(line: str, targets: set[datetime], day_first: bool) -> str:
     """An escaped line whose ``see"STAMP"`` references link to the entries they name."""
-    from worklog.stamps import parse_stamp  # noqa: PLC0415
+    from worklog.format.stamps import parse_stamp  # noqa: PLC0415
 
     out: list[str] = []
     pos = 0

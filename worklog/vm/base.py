@@ -184,7 +184,7 @@ def open_hypervisor(uri: str | None = None) -> Hypervisor:
     """Connect with libvirt (uri None: libvirt's default). Raises HypervisorUnavailable
     when libvirt-python is missing, ConnectError when the connection fails."""
     try:
-        from worklog import libvirt_backend  # noqa: PLC0415  (lazy: libvirt is optional)
+        from worklog.vm import libvirt_backend  # noqa: PLC0415  (lazy: libvirt is optional)
     except ImportError as exc:
         if exc.name not in {"libvirt", "libvirtmod"}:
             raise

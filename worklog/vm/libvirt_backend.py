@@ -1,6 +1,6 @@
-"""The libvirt-python implementation of `worklog.hypervisor.Hypervisor`.
+"""The libvirt-python implementation of `worklog.vm.base.Hypervisor`.
 
-Imported only by `worklog.hypervisor.open_hypervisor` (it imports libvirt). All XML
+Imported only by `worklog.vm.base.open_hypervisor` (it imports libvirt). All XML
 sent to libvirt is built with ElementTree; every libvirt error from snapshot, revert or
 delete becomes a failed ActionResult.
 """
@@ -19,7 +19,7 @@ from typing import Any, TypedDict
 
 import libvirt
 
-from worklog.hypervisor import (
+from worklog.vm.base import (
     Action,
     ActionResult,
     ConnectError,

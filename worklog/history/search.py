@@ -31,12 +31,11 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, AnyStr
 
-from worklog.constructs import split_lines
-from worklog.document import Entry, ParseOptions, count_breaks, parse_text
-from worklog.encoding import Codec, codec_from_head
 from worklog.errors import UsageError
-from worklog.export import EntryFilter
-from worklog.stamps import (
+from worklog.format.constructs import split_lines
+from worklog.format.document import Entry, ParseOptions, count_breaks, parse_text
+from worklog.format.encoding import Codec, codec_from_head
+from worklog.format.stamps import (
     Candidate,
     Stamp,
     find_stamp_lines,
@@ -45,6 +44,7 @@ from worklog.stamps import (
     stamp_line_bytes_re,
     stamp_line_re,
 )
+from worklog.history.export import EntryFilter
 
 with warnings.catch_warnings():  # the parser of ``re``, to tell what a pattern needs
     warnings.simplefilter("ignore", DeprecationWarning)

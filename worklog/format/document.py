@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
-from worklog import constructs as c
-from worklog.encoding import DEFAULT_ANSI, Codec, detect, split_bom
-from worklog.stamps import (
+from worklog.format import constructs as c
+from worklog.format.encoding import DEFAULT_ANSI, Codec, detect, split_bom
+from worklog.format.stamps import (
     DEFAULT_SHAPE,
     Candidate,
     Shape,

@@ -16,10 +16,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from worklog.config import Config
-from worklog.constructs import Item, escape_value, format_record, format_tags, parse_tags_line
-from worklog.document import Document, Entry
 from worklog.errors import UsageError
-from worklog.hypervisor import (
+from worklog.format.constructs import (
+    Item,
+    escape_value,
+    format_record,
+    format_tags,
+    parse_tags_line,
+)
+from worklog.format.dates import parse_stamp_arg
+from worklog.format.document import Document, Entry
+from worklog.format.stamps import Stamp
+from worklog.vm.base import (
     WORKLOG_MARK,
     Action,
     ActionResult,
@@ -30,8 +38,6 @@ from worklog.hypervisor import (
     user_description,
     worklog_description,
 )
-from worklog.stamps import Stamp
-from worklog.userdates import parse_stamp_arg
 
 TAG = "snapshot"
 FOR_LINE = "for: "

@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from worklog.errors import UsageError
-from worklog.stamps import parse_stamp
+from worklog.format.stamps import parse_stamp
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _AGO_RE = re.compile(r"(?P<n>\d+)\s+(?P<unit>day|week|month|year)s?\s+ago")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from worklog.constructs import format_tags, parse_tags_line, split_lines
 from worklog.errors import UsageError
-from worklog.stamps import looks_like_stamp_line
+from worklog.format.constructs import format_tags, parse_tags_line, split_lines
+from worklog.format.stamps import looks_like_stamp_line
 
 MAGIC = ".LOG"
 

@@ -238,7 +238,7 @@ def prompt_dir(cwd: str, home: str | None) -> str:
 
 def record_lines(result: RunResult, *, user: str, host: str, home: str | None) -> list[str]:
     """The entry's text: the record (C7), a blank line, the transcript (C6)."""
-    from worklog.constructs import escape_value, format_record  # noqa: PLC0415
+    from worklog.format.constructs import escape_value, format_record  # noqa: PLC0415
 
     summary = []
     if result.error:
