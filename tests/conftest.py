@@ -1,16 +1,15 @@
-"""Shared test helpers: the sample logs and an in-process CLI runner."""
+"""Shared test helpers: the sample logs and the ``run_cli`` fixture (tests/cli_runner.py)."""
 
 from __future__ import annotations
 
-import io
+import os
 import shutil
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 
-from tests.cli_runner import Result, TextCapture
+from tests.cli_runner import Result, run_worklog, scrubbed_env
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -21,24 +20,13 @@ Runner = Callable[..., Result]
 
 
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Runner:
-    """Run ``worklog ARGS`` in-process; returns exit code, stdout and stderr."""
-    from worklog.cli.app import main  # noqa: PLC0415
+def run_cli(tmp_path: Path) -> Runner:
+    """Run ``worklog ARGS`` in-process (``run_worklog``): the test's environment without
+    WORKLOG_* and LIBVIRT_* variables, an empty config folder, no colour, then ``env``."""
 
     def run(*args: str, env: Mapping[str, str] | None = None, stdin: bytes = b"") -> Result:
-        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-config"))
-        monkeypatch.delenv("WORKLOG_FILE", raising=False)
-        monkeypatch.delenv("WORKLOG_NOW", raising=False)
-        monkeypatch.setenv("NO_COLOR", "1")
-        for key, value in (env or {}).items():
-            monkeypatch.setenv(key, value)
-        out, err = TextCapture(), TextCapture()
-        stdin_wrapper = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
-        monkeypatch.setattr(sys, "stdout", out)
-        monkeypatch.setattr(sys, "stderr", err)
-        monkeypatch.setattr(sys, "stdin", stdin_wrapper)
-        code = main(list(args))
-        return Result(code, out.value(), err.value())
+        environ = scrubbed_env(os.environ, str(tmp_path / "no-config"), **(env or {}))
+        return run_worklog(args, environ, stdin)
 
     return run
 

@@ -15,15 +15,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cli_runner import Run, run_worklog
 from tests.libvirt_nodes import IMAGE_DIR, NodeDisk, NodeDomain, NodeSnapshot, write_node
-from worklog.cli.app import main
 from worklog.cli.snap_cmds import Progress
 from worklog.format.document import parse
 from worklog.history.export import entry_record
@@ -62,13 +61,6 @@ DOMAINS = (
 )
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
 Worklog = Callable[..., Run]
 
 
@@ -93,7 +85,7 @@ def log(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def wl(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, log: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, log: Path
 ) -> Worklog:
     """`worklog --file LOG ARGS` in-process, at 14:05 on 26 November 2026."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
@@ -103,10 +95,7 @@ def wl(
     monkeypatch.delenv("WORKLOG_FILE", raising=False)
 
     def run(*args: str) -> Run:
-        capsys.readouterr()
-        code = main(["--file", str(log), *args])
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
+        return run_worklog(["--file", str(log), *args], os.environ)
 
     return run
 

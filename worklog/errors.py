@@ -6,38 +6,52 @@ with ``error.exit_code``. Exit codes are part of the interface (docs/CLI.md).
 
 from __future__ import annotations
 
+from enum import IntEnum
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_FAILED = 1  # an action ran and failed (a snapshot, a command), or check found problems
-EXIT_USAGE = 2  # a bad argument or option
-EXIT_CHANGED = 3  # the log changed since it was read: nothing was written
-EXIT_FILE = 4  # the log cannot be read or written
-EXIT_HYPERVISOR = 5  # the hypervisor cannot be reached or libvirt-python is missing
+
+class ExitCode(IntEnum):
+    """worklog's exit codes (README.md, "Errors and exit codes")."""
+
+    OK = 0
+    FAILED = 1  # an action ran and failed (a snapshot, a command), or check found problems
+    USAGE = 2  # a bad argument or option
+    CHANGED = 3  # the log changed since it was read: nothing was written
+    FILE = 4  # the log cannot be read or written
+    HYPERVISOR = 5  # the hypervisor cannot be reached or libvirt-python is missing
+    INTERRUPTED = 130  # Ctrl-C (SIGINT) reached worklog itself, as a shell reports it
+
+
+EXIT_OK = ExitCode.OK
+EXIT_FAILED = ExitCode.FAILED
+EXIT_USAGE = ExitCode.USAGE
+EXIT_CHANGED = ExitCode.CHANGED
+EXIT_FILE = ExitCode.FILE
+EXIT_HYPERVISOR = ExitCode.HYPERVISOR
 
 
 class WorklogError(Exception):
     """An error with a message meant for the user."""
 
-    exit_code = EXIT_FAILED
+    exit_code: int = ExitCode.FAILED
 
 
 class UsageError(WorklogError):
     """A bad argument: the message names it."""
 
-    exit_code = EXIT_USAGE
+    exit_code = ExitCode.USAGE
 
 
 class ConfigError(WorklogError):
     """The configuration file cannot be used."""
 
-    exit_code = EXIT_USAGE
+    exit_code = ExitCode.USAGE
 
 
 class LogFileError(WorklogError):
     """The log file cannot be read or written; nothing in it was changed."""
 
-    exit_code = EXIT_FILE
+    exit_code = ExitCode.FILE
 
     def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
         where = f"{path}:{line}" if line is not None else str(path)
@@ -50,7 +64,7 @@ class LogFileError(WorklogError):
 class FileChangedError(LogFileError):
     """The file changed between worklog's read and its write: the write was refused."""
 
-    exit_code = EXIT_CHANGED
+    exit_code = ExitCode.CHANGED
 
     def __init__(self, path: Path | str) -> None:
         super().__init__(
@@ -63,7 +77,7 @@ class FileChangedError(LogFileError):
 class HypervisorError(WorklogError):
     """libvirt is missing or the hypervisor cannot be reached."""
 
-    exit_code = EXIT_HYPERVISOR
+    exit_code = ExitCode.HYPERVISOR
 
 
 def os_error_message(exc: OSError) -> str:

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import pytest
 
 pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 
-from worklog.cli.app import main
+from tests.cli_runner import Run, run_worklog
 from worklog.format.document import parse
 from worklog.vm.libvirt_backend import overlay_path, read_disks
 
@@ -37,13 +36,6 @@ MakeDomain = Callable[..., str]
 SNAP_COMMANDS = {"snap", "snaps", "revert", "snap-delete"}
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
 Worklog = Callable[..., Run]
 
 
@@ -56,7 +48,7 @@ def log(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def wl(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, log: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, log: Path
 ) -> Worklog:
     """`worklog --file LOG ARGS` in-process at 14:05 (`--connect qemu:///system` added)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
@@ -64,11 +56,8 @@ def wl(
     monkeypatch.delenv("WORKLOG_FILE", raising=False)
 
     def run(*args: str) -> Run:
-        capsys.readouterr()
         connect = ["--connect", URI] if args[0] in SNAP_COMMANDS else []
-        code = main(["--file", str(log), *args, *connect])
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
+        return run_worklog(["--file", str(log), *args, *connect], os.environ)
 
     return run
 

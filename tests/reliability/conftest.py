@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import io
 import os
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_runner import Result, TextCapture
+from tests.cli_runner import Result, run_worklog
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKLOG = [sys.executable, "-m", "worklog"]
@@ -51,39 +50,16 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
     return {**base_env(home), "PYTHONPATH": str(ROOT), **extra}
 
 
-@contextlib.contextmanager
-def _environment(env: Mapping[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def invoke(
     args: Sequence[str],
     home: Path,
     env: Mapping[str, str] | None = None,
     stdin: bytes = b"",
 ) -> Result:
-    """``worklog ARGS`` in this process (the CLI's one exit point: ``main``), with
-    ``base_env(home)`` plus ``env`` as the whole environment. An exception that escapes
-    ``main`` (a traceback a user would see) propagates to the test."""
-    from worklog.cli.app import main  # noqa: PLC0415
-
-    out, err = TextCapture(), TextCapture()
-    stdin_stream = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
-    saved = sys.stdin, sys.stdout, sys.stderr
-    with _environment({**base_env(home), **(env or {})}):
-        sys.stdin, sys.stdout, sys.stderr = stdin_stream, out, err
-        try:
-            code = main(list(args))
-        finally:
-            sys.stdin, sys.stdout, sys.stderr = saved
-    return Result(code, out.value(), err.value())
+    """``worklog ARGS`` in this process (``run_worklog``), with ``base_env(home)`` plus
+    ``env`` as the whole environment. An exception that escapes ``main`` (a traceback a
+    user would see) propagates to the test."""
+    return run_worklog(args, {**base_env(home), **(env or {})}, stdin)
 
 
 def assert_one_error_line(result: Result, code: int, *names: str) -> str:

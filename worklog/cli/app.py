@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from worklog.cli.registry import LazyGroup
-from worklog.errors import EXIT_USAGE, WorklogError
+from worklog.errors import ExitCode, WorklogError
 
 app = typer.Typer(
     name="worklog",
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         if code is None:
             raise
         return code
-    return result if isinstance(result, int) else 0
+    return result if isinstance(result, int) else ExitCode.OK
 
 
 def _exit_code(exc: BaseException, *, debug: bool) -> int | None:  # noqa: PLR0911 (a return per kind of exit)
@@ -72,7 +72,7 @@ def _exit_code(exc: BaseException, *, debug: bool) -> int | None:  # noqa: PLR09
         return exc.exit_code
     if isinstance(exc, typer.Abort | KeyboardInterrupt):
         _error("interrupted")
-        return 130
+        return ExitCode.INTERRUPTED
     if isinstance(exc, WorklogError):
         if debug:
             return None
@@ -82,7 +82,7 @@ def _exit_code(exc: BaseException, *, debug: bool) -> int | None:  # noqa: PLR09
     if isinstance(exc, BrokenPipeError) or (isinstance(exc, SystemExit) and pipe_closed):
         # The reader (head, less) went away: not an error of ours.
         _silence_stdout()
-        return 0
+        return ExitCode.OK
     if isinstance(exc, Exception):
         return _usage_error_code(exc)
     return None
@@ -98,7 +98,7 @@ def _usage_error_code(exc: Exception) -> int | None:
     path = getattr(ctx, "command_path", "worklog") or "worklog"
     hint = f" (see {path} --help)" if ctx is not None else ""
     _error(f"{format_message()}{hint}")
-    return EXIT_USAGE if exit_code == EXIT_USAGE else exit_code
+    return ExitCode.USAGE if exit_code == ExitCode.USAGE else exit_code
 
 
 def _error(message: str) -> None:
