@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.cli_runner import run_worklog, scrubbed_env
 from tests.conftest import ROOT, SAMPLES, Runner
+from worklog.errors import ExitCode
 from worklog.format.document import parse
 
 NOW = {"WORKLOG_NOW": "2026-11-26T09:05"}
@@ -256,3 +262,36 @@ def test_reader_going_away_is_not_an_error(tmp_path: Path) -> None:
                           env=_subprocess_env(), check=True)
     assert done.stdout.strip() == "0"
     assert done.stderr == ""
+
+
+class _InterruptedRead(io.RawIOBase):
+    """A stdin that gets a real SIGINT (Ctrl-C) while worklog waits for its text."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        signal.raise_signal(signal.SIGINT)
+        return 0  # pragma: no cover - the signal's KeyboardInterrupt comes first
+
+
+def test_ctrl_c_is_exit_130_and_writes_nothing(tmp_path: Path) -> None:
+    """Ctrl-C while worklog itself waits (here for the text of `add -`): exit 130 as a
+    shell reports SIGINT, no traceback, the log untouched (README, exit codes)."""
+    path = tmp_path / "w.LOG"
+    path.write_bytes(b".LOG\n")
+    stdin = io.TextIOWrapper(io.BufferedReader(_InterruptedRead()), encoding="utf-8")
+    env = scrubbed_env(os.environ, str(tmp_path / "no-config"))
+    result = run_worklog(["--file", str(path), "add", "-"], env, stdin)
+    assert (result.code, result.out, result.err) == (130, "", "")
+    assert path.read_bytes() == b".LOG\n"
+
+
+def test_exit_codes_are_the_readmes() -> None:
+    """The ExitCode enum and README's table of exit codes name the same codes."""
+    assert {code.name: int(code) for code in ExitCode} == {
+        "OK": 0, "FAILED": 1, "USAGE": 2, "CHANGED": 3, "FILE": 4, "HYPERVISOR": 5,
+        "INTERRUPTED": 130}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = re.findall(r"^\| (\d+) \|", readme, re.MULTILINE)
+    assert [int(code) for code in table] == [0, 1, 2, 3, 4, 5, 130]
