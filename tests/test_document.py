@@ -71,6 +71,7 @@ def test_every_sample_round_trips(name: str) -> None:
         (codecs.BOM_UTF16_LE + ".LOG\r\n".encode("utf-16-le"), "utf-16-le", codecs.BOM_UTF16_LE),
         (codecs.BOM_UTF16_BE + ".LOG\r\n".encode("utf-16-be"), "utf-16-be", codecs.BOM_UTF16_BE),
         (".LOG\r\n".encode("utf-16-le"), "utf-16-le", b""),
+        (".LOG\r\n10:00 2014-02-10\r\n".encode("utf-16-be"), "utf-16-be", b""),
         (".LOG\nNürnberg\n".encode(), "utf-8", b""),
         (".LOG\nNürnberg 5 €\n".encode("cp1252"), "cp1252", b""),
     ],
@@ -174,5 +175,11 @@ def test_real_seed_when_given() -> None:
     assert doc.entries[3].links == [doc.entries[4].stamp.when]
 
 
-def test_data_dir_exists() -> None:
-    assert (DATA / "seed-twin.LOG").is_file()
+def test_seed_twin_is_a_fresh_copy_per_test(seed_twin: Path, tmp_path: Path) -> None:
+    """Tests append to ``seed_twin``: it is the test's own copy, never tests/data's."""
+    original = (DATA / "seed-twin.LOG").read_bytes()
+    assert seed_twin.parent == tmp_path
+    assert seed_twin.read_bytes() == original
+    with seed_twin.open("ab") as handle:
+        handle.write(b"\n09:00 2014-02-12\nappended by a test\n")
+    assert (DATA / "seed-twin.LOG").read_bytes() == original
