@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tests.conftest import DATA, SAMPLES, sample_names
 from worklog.format.document import count_breaks, parse
 from worklog.format.encoding import Codec, detect
+from worklog.format.writer import text_lines
 
 STAMPS = st.sampled_from(
     ["13:27 2014-02-10", "1:27 PM 2/10/2014", "오후 1:27 2014-02-10", "13:27 10.02.2014",
@@ -141,6 +142,15 @@ def test_entry_text_leaves_out_edge_blank_lines() -> None:
     entry = doc.entries[0]
     assert entry.text == "body one\n\nbody two"
     assert entry.source.endswith("body two\n\n\n")
+
+
+@pytest.mark.parametrize("space", ["\u3000", "\xa0", "\x0b", "\x0c", "\x85", "\u2028"])
+def test_only_spaces_and_tabs_make_a_blank_line(space: str) -> None:
+    """[E3] a line of other white space (ideographic space, NBSP, VT, FF, NEL, U+2028)
+    is not a blank line: it stays in the entry text, where writer and reader agree."""
+    doc = parse(f".LOG\n13:27 2014-02-10\n{space}\nbody\n \t\n{space}\n\n".encode())
+    assert doc.entries[0].text == f"{space}\nbody\n \t\n{space}"
+    assert text_lines(f"body\n{space}\n \t\n\n") == ["body", space]
 
 
 def test_seed_twin_parses_into_five_entries(seed_twin: Path) -> None:
