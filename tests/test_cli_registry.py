@@ -50,3 +50,15 @@ def test_help_imports_no_command_module() -> None:
                           cwd=ROOT, check=True)
     assert done.stdout.rstrip().splitlines()[-1] == "[]"
     assert "snap-delete" in done.stdout
+
+
+def test_speed_figures_live_only_in_performance_md() -> None:
+    """docs/CLI.md says how commands are fast and links to docs/PERFORMANCE.md, which
+    holds the figures: no timings (`198 ms`, `13 µs`) and no ratio tables in CLI.md."""
+    cli_md = (ROOT / "docs" / "CLI.md").read_text(encoding="utf-8")
+    assert re.findall(r"\d\s?(?:ms|µs)\b", cli_md) == []
+    assert [line for line in cli_md.splitlines()
+            if line.startswith("|") and re.search(r"\bratio\b", line)] == []
+    assert cli_md.count("(PERFORMANCE.md)") >= 3
+    performance = (ROOT / "docs" / "PERFORMANCE.md").read_text(encoding="utf-8")
+    assert re.search(r"\d\s?ms\b", performance)
