@@ -1,0 +1,175 @@
+"""The JSON that scripts rely on (docs/CLI.md): the exact keys and value types of each shape.
+
+Every shape is written out here, key by key, never taken from the code under test; the
+real CLI runs in this process on the sample log (and on libvirt's test driver for
+`snaps`). A key added to an output fails these tests until it is added here and to
+docs/CLI.md: keys are only ever added, never renamed or taken away.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import SAMPLES, Runner
+from tests.libvirt_nodes import NodeDomain, NodeSnapshot, write_node
+
+NONE = type(None)
+Shape = dict[str, tuple[type, ...]]
+
+ENTRY: Shape = {  # export --format json, grep --json
+    "stamp": (str,), "stamp_text": (str,), "line": (int,), "tags": (list,), "kind": (str,),
+    "links": (list,), "text": (str,), "email": (dict, NONE), "snapshot": (dict, NONE),
+    "command": (dict, NONE),
+}
+EMAIL: Shape = {"from": (str,), "subject": (str,), "date": (str, NONE)}
+SNAPSHOT: Shape = {
+    "action": (str,), "domain": (str,), "name": (str, NONE), "result": (str,),
+    "uri": (str, NONE), "kind": (str, NONE), "error": (str, NONE),
+    "error_code": (str, NONE), "for": (str, NONE),
+}
+COMMAND: Shape = {"command": (str,), "exit": (int, NONE), "duration": (str, NONE),
+                  "cwd": (str, NONE)}
+
+TODAY: Shape = {
+    "date": (str,), "planned": (bool,), "plan_stamp": (str, NONE), "start": (str, NONE),
+    "worked_minutes": (int,), "running": (dict, NONE), "carried_from_plan": (str, NONE),
+    "left_running": (dict, NONE), "items": (list,), "entries": (list,),
+}
+TODAY_RUNNING: Shape = {"n": (int,), "since": (str,), "minutes": (int, NONE)}
+TODAY_LEFT_RUNNING: Shape = {"date": (str,), "n": (int,), "since": (str,)}
+TODAY_ITEM: Shape = {"n": (int,), "text": (str,), "state": (str,), "ranges": (list,),
+                     "minutes": (int,), "carried_from": (str, NONE)}
+TODAY_ENTRY: Shape = {"stamp": (str,), "stamp_text": (str,), "kind": (str,),
+                      "tags": (list,), "summary": (str,)}
+
+REPORT: Shape = {"since": (str, NONE), "until": (str,), "by": (str,),
+                 "total_minutes": (int,), "rows": (list,), "not_counted": (list,)}
+REPORT_ROW: Shape = {"key": (str,), "minutes": (int,), "days": (list,)}
+REPORT_NOT_COUNTED: Shape = {"date": (str,), "n": (int,), "since": (str,)}
+
+TAG: Shape = {"tag": (str,), "count": (int,), "last": (str,), "line": (int,)}
+
+SNAP: Shape = {
+    "name": (str,), "created": (str,), "in_log": (bool,), "in_libvirt": (bool,),
+    "domain": (str,), "uri": (str,), "kind": (str, NONE), "parent": (str, NONE),
+    "current": (bool,), "entry": (str, NONE), "for": (str, NONE),
+    "description": (str, NONE), "deleted": (str, NONE),
+}
+
+
+def assert_shape(value: Any, shape: Shape) -> None:
+    """``value`` is an object with exactly ``shape``'s keys, each of one of its types
+    (``bool`` is not taken for ``int``)."""
+    assert isinstance(value, dict), value
+    assert set(value) == set(shape), (sorted(set(value) ^ set(shape)), value)
+    for key, types in shape.items():
+        kind = type(value[key])
+        assert kind in types, (key, value[key], types)
+
+
+def run_json(run_cli: Runner, log: Path, *args: str, now: str = "2026-11-25T16:00") -> Any:
+    result = run_cli("--file", str(log), *args, env={"WORKLOG_NOW": now})
+    assert (result.code, result.err) == (0, ""), result
+    return json.loads(result.out)
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    target = tmp_path / "worklog.LOG"
+    shutil.copyfile(SAMPLES / "worklog.LOG", target)
+    return target
+
+
+def assert_entry(record: Any) -> None:
+    assert_shape(record, ENTRY)
+    for key, shape in (("email", EMAIL), ("snapshot", SNAPSHOT), ("command", COMMAND)):
+        if record[key] is not None:
+            assert_shape(record[key], shape)
+    assert all(isinstance(tag, str) for tag in record["tags"])
+    assert all(isinstance(link, str) for link in record["links"])
+
+
+def test_export(run_cli: Runner, log: Path) -> None:
+    records = run_json(run_cli, log, "export", "--format", "json")
+    assert isinstance(records, list)
+    for record in records:
+        assert_entry(record)
+    kinds = {r["kind"] for r in records}
+    assert kinds == {"plan", "email", "snapshot", "command", "note"}
+    for key in ("email", "snapshot", "command"):
+        assert any(r[key] is not None for r in records), key
+
+
+def test_grep(run_cli: Runner, log: Path) -> None:
+    records = run_json(run_cli, log, "grep", "--json", "-i", "snapshot|make check|kvm")
+    assert len(records) > 3
+    for record in records:
+        assert_entry(record)
+    assert {r["kind"] for r in records} >= {"snapshot", "command", "email"}
+
+
+def test_today_with_a_running_item(run_cli: Runner, log: Path) -> None:
+    data = run_json(run_cli, log, "today", "--json")
+    assert_shape(data, TODAY)
+    assert_shape(data["running"], TODAY_RUNNING)
+    assert data["left_running"] is None
+    assert data["items"]
+    for item in data["items"]:
+        assert_shape(item, TODAY_ITEM)
+        assert all(isinstance(r, str) for r in item["ranges"])
+    assert data["entries"]
+    for entry in data["entries"]:
+        assert_shape(entry, TODAY_ENTRY)
+
+
+def test_today_without_a_plan(run_cli: Runner, log: Path) -> None:
+    data = run_json(run_cli, log, "today", "--json", now="2026-11-26T09:00")
+    assert_shape(data, TODAY)
+    assert data["planned"] is False
+    assert_shape(data["left_running"], TODAY_LEFT_RUNNING)
+    for item in data["items"]:
+        assert_shape(item, TODAY_ITEM)
+    assert all(item["carried_from"] is not None for item in data["items"])
+
+
+@pytest.mark.parametrize("by", ["day", "item", "tag"])
+def test_report(run_cli: Runner, log: Path, by: str) -> None:
+    data = run_json(run_cli, log, "report", "--month", "--by", by, "--json")
+    assert_shape(data, REPORT)
+    assert data["by"] == by
+    assert data["rows"]
+    for row in data["rows"]:
+        assert_shape(row, REPORT_ROW)
+        assert all(isinstance(day, str) for day in row["days"])
+    assert data["not_counted"]
+    for open_range in data["not_counted"]:
+        assert_shape(open_range, REPORT_NOT_COUNTED)
+
+
+def test_tags(run_cli: Runner, log: Path) -> None:
+    data = run_json(run_cli, log, "tags", "--json")
+    assert isinstance(data, list)
+    assert len(data) > 3
+    for use in data:
+        assert_shape(use, TAG)
+
+
+def test_snaps(run_cli: Runner, log: Path, tmp_path: Path) -> None:
+    """On libvirt's test driver: a snapshot made by others (not in the log) and one the
+    log made that libvirt no longer has (every connection starts from the node file)."""
+    pytest.importorskip("libvirt", reason="libvirt-python is not installed")
+    uri = write_node(tmp_path, [NodeDomain("web01", snapshots=(
+        NodeSnapshot("base", 1_700_000_000, current=True, description="by hand"),))])
+    made = run_cli("--file", str(log), "snap", "web01", "--connect", uri, "--name", "s1",
+                   env={"WORKLOG_NOW": "2026-11-25T16:00"})
+    assert made.code == 0, made.err
+    data = run_json(run_cli, log, "snaps", "web01", "--connect", uri, "--json")
+    assert [(s["name"], s["in_log"], s["in_libvirt"]) for s in data] == [
+        ("base", False, True), ("s1", True, False)]
+    for snap in data:
+        assert_shape(snap, SNAP)
