@@ -72,6 +72,14 @@ def assert_shape(value: Any, shape: Shape) -> None:
         assert kind in types, (key, value[key], types)
 
 
+def assert_each(values: Any, shape: Shape) -> None:
+    """``values`` is a non-empty list of objects of ``shape``."""
+    assert isinstance(values, list)
+    assert values
+    for value in values:
+        assert_shape(value, shape)
+
+
 def run_json(run_cli: Runner, log: Path, *args: str, now: str = "2026-11-25T16:00") -> Any:
     result = run_cli("--file", str(log), *args, env={"WORKLOG_NOW": now})
     assert (result.code, result.err) == (0, ""), result
@@ -97,6 +105,7 @@ def assert_entry(record: Any) -> None:
 def test_export(run_cli: Runner, log: Path) -> None:
     records = run_json(run_cli, log, "export", "--format", "json")
     assert isinstance(records, list)
+    assert records
     for record in records:
         assert_entry(record)
     kinds = {r["kind"] for r in records}
@@ -118,13 +127,9 @@ def test_today_with_a_running_item(run_cli: Runner, log: Path) -> None:
     assert_shape(data, TODAY)
     assert_shape(data["running"], TODAY_RUNNING)
     assert data["left_running"] is None
-    assert data["items"]
-    for item in data["items"]:
-        assert_shape(item, TODAY_ITEM)
-        assert all(isinstance(r, str) for r in item["ranges"])
-    assert data["entries"]
-    for entry in data["entries"]:
-        assert_shape(entry, TODAY_ENTRY)
+    assert_each(data["items"], TODAY_ITEM)
+    assert all(isinstance(r, str) for item in data["items"] for r in item["ranges"])
+    assert_each(data["entries"], TODAY_ENTRY)
 
 
 def test_today_without_a_plan(run_cli: Runner, log: Path) -> None:
@@ -132,8 +137,7 @@ def test_today_without_a_plan(run_cli: Runner, log: Path) -> None:
     assert_shape(data, TODAY)
     assert data["planned"] is False
     assert_shape(data["left_running"], TODAY_LEFT_RUNNING)
-    for item in data["items"]:
-        assert_shape(item, TODAY_ITEM)
+    assert_each(data["items"], TODAY_ITEM)
     assert all(item["carried_from"] is not None for item in data["items"])
 
 
@@ -142,21 +146,15 @@ def test_report(run_cli: Runner, log: Path, by: str) -> None:
     data = run_json(run_cli, log, "report", "--month", "--by", by, "--json")
     assert_shape(data, REPORT)
     assert data["by"] == by
-    assert data["rows"]
-    for row in data["rows"]:
-        assert_shape(row, REPORT_ROW)
-        assert all(isinstance(day, str) for day in row["days"])
-    assert data["not_counted"]
-    for open_range in data["not_counted"]:
-        assert_shape(open_range, REPORT_NOT_COUNTED)
+    assert_each(data["rows"], REPORT_ROW)
+    assert all(isinstance(day, str) for row in data["rows"] for day in row["days"])
+    assert_each(data["not_counted"], REPORT_NOT_COUNTED)
 
 
 def test_tags(run_cli: Runner, log: Path) -> None:
     data = run_json(run_cli, log, "tags", "--json")
-    assert isinstance(data, list)
     assert len(data) > 3
-    for use in data:
-        assert_shape(use, TAG)
+    assert_each(data, TAG)
 
 
 def test_snaps(run_cli: Runner, log: Path, tmp_path: Path) -> None:
@@ -171,5 +169,4 @@ def test_snaps(run_cli: Runner, log: Path, tmp_path: Path) -> None:
     data = run_json(run_cli, log, "snaps", "web01", "--connect", uri, "--json")
     assert [(s["name"], s["in_log"], s["in_libvirt"]) for s in data] == [
         ("base", False, True), ("s1", True, False)]
-    for snap in data:
-        assert_shape(snap, SNAP)
+    assert_each(data, SNAP)
