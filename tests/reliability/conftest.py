@@ -24,7 +24,8 @@ from tests.cli_runner import Result, run_worklog
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKLOG = [sys.executable, "-m", "worklog"]
-#: The exit codes of README.md ("Errors and exit codes").
+#: The exit codes of README.md ("Errors and exit codes") but 130 (Ctrl-C), which no
+#: input alone can cause.
 DOCUMENTED_EXITS = frozenset({0, 1, 2, 3, 4, 5})
 CHANGED_MESSAGE = ("changed since worklog read it (saved by another program?); nothing was "
                    "written, run the command again")
