@@ -14,6 +14,7 @@ EXIT_USAGE = 2  # a bad argument or option
 EXIT_CHANGED = 3  # the log changed since it was read: nothing was written
 EXIT_FILE = 4  # the log cannot be read or written
 EXIT_HYPERVISOR = 5  # the hypervisor cannot be reached or libvirt-python is missing
+EXIT_UNCONFIRMED = 6  # written, but the system could not confirm it is on disk
 
 
 class WorklogError(Exception):
@@ -58,6 +59,21 @@ class FileChangedError(LogFileError):
             "changed since worklog read it (saved by another program?); "
             "nothing was written, run the command again",
         )
+
+
+class UnconfirmedWriteError(WorklogError):
+    """The new bytes are in the log, but the fsync that would confirm them on disk failed
+    (after it the kernel may have dropped them): not "nothing changed", not "done"."""
+
+    exit_code = EXIT_UNCONFIRMED
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(
+            f"{path}: written, but the system could not confirm it is on disk ({reason}); "
+            "look at the log before running the command again"
+        )
+        self.path = Path(path)
+        self.reason = reason
 
 
 class HypervisorError(WorklogError):
