@@ -1,13 +1,19 @@
-"""The only code that touches the log file.
+"""The only code that opens, locks and writes the log file.
 
 - ``load``: the whole file, parsed, with a fingerprint of what was read.
 - ``load_tail``: the end of the file only, growing backwards until the caller has the
-  entries it needs: everyday commands cost the same on ten years of history as on a day.
+  entries it needs (worklog.store.tail): everyday commands cost the same on ten years of
+  history as on a day.
 - ``append``: one entry under an exclusive ``flock``, in a single write on an
   ``O_APPEND`` descriptor, fsync'd; reads only the file's end.
-- ``rewrite``: an atomic replace (temp file in the same folder, fsync, rename; mode and
-  owner kept; a symlink is written through) that refuses when the file changed since
-  it was read.
+- ``replace_tail``, ``rewrite``: an atomic replace (temp file in the same folder, fsync,
+  rename; mode and owner kept; a symlink is written through), or for the end of a large
+  log an in-place edit under an undo journal; refused when the file changed since it
+  was read.
+
+Every write step is in worklog.store.fs, with its error policy: an error before the
+new bytes are in place is LogFileError (the file is as it was), a failed fsync after
+is UnconfirmedWriteError.
 """
 
 from __future__ import annotations

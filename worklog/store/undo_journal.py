@@ -12,7 +12,9 @@ A crash before 3 leaves a complete journal: the next worklog command that opens 
 puts the old end back (``recover``) and says so, so the file is the old version byte for
 byte. A crash while writing the journal leaves an incomplete one and an untouched file:
 it is simply removed. An error instead of a crash (a full disk) is undone at once: a
-failed step 1 removes its journal, a failed step 2 puts the old end back.
+failed step 1 removes its journal, a failed step 2 or 3 puts the old end back (a journal
+that cannot be removed would undo the edit at the next command). A failed fsync of the
+folder after step 3 cannot be undone: the edit is made, but not confirmed on disk.
 """
 
 from __future__ import annotations
