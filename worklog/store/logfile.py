@@ -19,7 +19,6 @@ is UnconfirmedWriteError.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import mmap
 import os
@@ -40,6 +39,7 @@ from worklog.format.stamps import DEFAULT_SHAPE, Shape
 from worklog.format.writer import Style, new_file_text, render_append
 from worklog.store import fit, fs
 from worklog.store.fs import TMP_MARK, NotRegularFileError, open_regular, read_all, read_at
+from worklog.store.lock import locked
 from worklog.store.tail import Tail, read_tail
 from worklog.store.undo_journal import journal_path, recover, replace_end
 
@@ -228,44 +228,11 @@ class LogFile:
 
     @contextlib.contextmanager
     def _locked(self, flags: int, *, create: bool = False) -> Iterator[tuple[int, bool]]:
-        """An open descriptor on the current file under an exclusive lock.
-
-        Yields (fd, created). Re-opens when the file was replaced (renamed over) while
-        waiting for the lock, so that nothing is ever written to an unlinked file.
-        """
-        while True:
-            created = False
-            try:
-                fd = open_regular(self.path, flags)
-            except FileNotFoundError:
-                if not create:
-                    raise
-                try:
-                    # Through a dangling symlink: O_EXCL refuses any symlink, so the
-                    # target itself is created (the symlink stays).
-                    fd = os.open(self.real_path, flags | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
-                                 0o600)
-                    created = True
-                except FileExistsError:
-                    continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                held = os.fstat(fd)
-                try:
-                    now = os.stat(self.path)
-                except FileNotFoundError:
-                    now = None
-                if now is None or (now.st_dev, now.st_ino) != (held.st_dev, held.st_ino):
-                    os.close(fd)
-                    continue
-                if created:
-                    fs.fsync_folder(self.real_path)
-                self._repair_locked(fd, writable=(flags & os.O_ACCMODE) != os.O_RDONLY)
-                yield fd, created
-                return
-            finally:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        """The file under the lock (worklog.store.lock), repaired first: yields (fd,
+        created)."""
+        with locked(self.path, flags, create=create) as (fd, created):
+            self._repair_locked(fd, writable=(flags & os.O_ACCMODE) != os.O_RDONLY)
+            yield fd, created
 
     def append(
         self,
