@@ -27,6 +27,7 @@ import functools
 import os
 import re
 import shutil
+import stat
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import WORKLOG, child_env, large_log
+from tests.reliability.conftest import WORKLOG, child_env, invoke, large_log
 from worklog.store.fs import TMP_MARK
 from worklog.store.undo_journal import JOURNAL_MARK
 
@@ -335,3 +336,39 @@ def test_a_folder_that_cannot_be_synced_is_the_same_for_small_and_large_edits(
         got = rig.run(["-o", "/dev/null", "-e", "trace=fsync",
                        "-e", f"inject=fsync:error={error}:when={when}"])
         assert got.same() == ref.new.same(), path.name
+
+
+@pytest.mark.parametrize("error", [errno.EINVAL, errno.ENOTSUP, errno.EIO],
+                         ids=["EINVAL", "ENOTSUP", "EIO"])
+def test_the_folder_sync_policy_in_process(
+    error: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same policy where strace cannot run: ``os.fsync`` of any folder fails with
+    ``error``. Unsupported (EINVAL, ENOTSUP): both edits are done, exit 0. EIO: the small
+    edit is written but not confirmed (exit 6); the large one fails at the folder sync
+    after its journal, before the log is touched (exit 4, old version, no journal)."""
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(error, os.strerror(error))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    for name, old in (("small", SMALL), ("large", large_log(plan=PLAN))):
+        folder = tmp_path / name
+        folder.mkdir()
+        log = folder / "work.LOG"
+        log.write_bytes(old)
+        result = invoke(["--file", str(log), "start", "1"], tmp_path, {"WORKLOG_NOW": NOW})
+        assert [p.name for p in folder.iterdir()] == ["work.LOG"]
+        changed = log.read_bytes() != old
+        if error != errno.EIO:
+            assert (result.code, changed) == (0, True), (name, result)
+            assert result.err == "item 1: started at 10:00\n"
+        elif name == "small":
+            assert (result.code, changed) == (6, True), result
+            assert result.err == f"worklog: {log}: {UNCONFIRMED.format(_reason('EIO'))}\n"
+        else:
+            assert (result.code, changed) == (4, False), result
+            assert result.err == f"worklog: {log}: input/output error\n"
