@@ -291,7 +291,7 @@ def test_exit_codes_are_the_readmes() -> None:
     """The ExitCode enum and README's table of exit codes name the same codes."""
     assert {code.name: int(code) for code in ExitCode} == {
         "OK": 0, "FAILED": 1, "USAGE": 2, "CHANGED": 3, "FILE": 4, "HYPERVISOR": 5,
-        "INTERRUPTED": 130}
+        "UNCONFIRMED": 6, "INTERRUPTED": 130}
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = re.findall(r"^\| (\d+) \|", readme, re.MULTILINE)
-    assert [int(code) for code in table] == [0, 1, 2, 3, 4, 5, 130]
+    assert [int(code) for code in table] == [0, 1, 2, 3, 4, 5, 6, 130]

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     CHANGED = 3  # the log changed since it was read: nothing was written
     FILE = 4  # the log cannot be read or written
     HYPERVISOR = 5  # the hypervisor cannot be reached or libvirt-python is missing
+    UNCONFIRMED = 6  # written, but the system could not confirm it is on disk
     INTERRUPTED = 130  # Ctrl-C (SIGINT) reached worklog itself, as a shell reports it
 
 
@@ -28,6 +29,7 @@ EXIT_USAGE = ExitCode.USAGE
 EXIT_CHANGED = ExitCode.CHANGED
 EXIT_FILE = ExitCode.FILE
 EXIT_HYPERVISOR = ExitCode.HYPERVISOR
+EXIT_UNCONFIRMED = ExitCode.UNCONFIRMED
 
 
 class WorklogError(Exception):
@@ -72,6 +74,21 @@ class FileChangedError(LogFileError):
             "changed since worklog read it (saved by another program?); "
             "nothing was written, run the command again",
         )
+
+
+class UnconfirmedWriteError(WorklogError):
+    """The new bytes are in the log, but the fsync that would confirm them on disk failed
+    (after it the kernel may have dropped them): not "nothing changed", not "done"."""
+
+    exit_code = EXIT_UNCONFIRMED
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(
+            f"{path}: written, but the system could not confirm it is on disk ({reason}); "
+            "look at the log before running the command again"
+        )
+        self.path = Path(path)
+        self.reason = reason
 
 
 class HypervisorError(WorklogError):

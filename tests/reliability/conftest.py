@@ -6,6 +6,7 @@
 - ``tmpfs``: a small tmpfs mounted for one test (a full or read-only file system);
   skipped, saying why, where mounting is not permitted.
 - ``assert_one_error_line``: the one-line error contract of docs/CLI.md.
+- ``SMALL``, ``large_log``: logs ending in today's plan, replaced whole or edited in place.
 """
 
 from __future__ import annotations
@@ -21,15 +22,19 @@ from pathlib import Path
 import pytest
 
 from tests.cli_runner import Result, run_worklog
+from worklog.store.logfile import SMALL_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKLOG = [sys.executable, "-m", "worklog"]
 #: The exit codes of README.md ("Errors and exit codes") but 130 (Ctrl-C), which no
 #: input alone can cause.
-DOCUMENTED_EXITS = frozenset({0, 1, 2, 3, 4, 5})
+DOCUMENTED_EXITS = frozenset({0, 1, 2, 3, 4, 5, 6})
 CHANGED_MESSAGE = ("changed since worklog read it (saved by another program?); nothing was "
                    "written, run the command again")
 PAGE = 4096
+#: Today's plan (at WORKLOG_NOW 2026-11-26), item 1 running; a small log ending in it.
+PLAN = b"09:00 2026-11-26\nGTD\n0, 9:00\n\n1, today\n1), 9:30- fill the disk\n2), b\n"
+SMALL = b".LOG\n08:00 2026-11-25\nlab\nyesterday.\n\n" + PLAN
 
 
 def base_env(home: Path) -> dict[str, str]:
@@ -124,6 +129,20 @@ def fill(directory: Path, leave_pages: int = 0) -> Path:
     assert size % PAGE == 0
     os.truncate(filler, size - leave_pages * PAGE)
     return filler
+
+
+def large_log(pad_to_page_end: bool = False, plan: bytes = PLAN) -> bytes:
+    """A log over SMALL_FILE ending with today's ``plan`` (the in-place journal path).
+    With ``pad_to_page_end``, its size ends 3 bytes short of a 4 KiB page, so that the
+    edit (`(done)` makes it longer) needs one more page."""
+    note = b"10:00 2026-11-20\nlab\n" + b"history, kept as it is.\n" * 50 + b"\n"
+    head = b".LOG\n" + note * (SMALL_FILE // len(note) + 5) + b"08:00 2026-11-25\nlab\n"
+    data = head + b"yesterday.\n\n" + plan
+    if pad_to_page_end:
+        pad = (PAGE - 3 - len(data)) % PAGE
+        data = head + b"y" * pad + b"yesterday.\n\n" + plan
+        assert len(data) % PAGE == PAGE - 3
+    return data
 
 
 def is_root() -> bool:

@@ -21,36 +21,22 @@ import pytest
 
 from tests.reliability.conftest import (
     PAGE,
+    SMALL,
     assert_one_error_line,
     fill,
     invoke,
     is_root,
+    large_log,
     listing,
     remount_read_only,
     tmpfs,
 )
 from worklog.day import plan as planning
-from worklog.store.logfile import SMALL_FILE, LogFile
+from worklog.store.logfile import LogFile
 from worklog.store.undo_journal import _MAGIC, _digest, journal_path
 
 NOW = {"WORKLOG_NOW": "2026-11-26T18:00"}
-PLAN = b"09:00 2026-11-26\nGTD\n0, 9:00\n\n1, today\n1), 9:30- fill the disk\n2), b\n"
-SMALL = b".LOG\n08:00 2026-11-25\nlab\nyesterday.\n\n" + PLAN
 BIG_TEXT = "x" * 40_000  # needs pages a full file system does not have
-
-
-def large_log(pad_to_page_end: bool = False) -> bytes:
-    """A log over SMALL_FILE ending with today's plan (the in-place journal path). With
-    ``pad_to_page_end``, its size ends 3 bytes short of a 4 KiB page, so that the edit
-    (`(done)` makes it longer) needs one more page."""
-    note = b"10:00 2026-11-20\nlab\n" + b"history, kept as it is.\n" * 50 + b"\n"
-    head = b".LOG\n" + note * (SMALL_FILE // len(note) + 5) + b"08:00 2026-11-25\nlab\n"
-    data = head + b"yesterday.\n\n" + PLAN
-    if pad_to_page_end:
-        pad = (PAGE - 3 - len(data)) % PAGE
-        data = head + b"y" * pad + b"yesterday.\n\n" + PLAN
-        assert len(data) % PAGE == PAGE - 3
-    return data
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ from tests.reliability.conftest import (
 )
 from worklog.format.document import ParseOptions, parse
 from worklog.format.encoding import Codec
-from worklog.store.logfile import FIRST_CHUNK, LogFile
+from worklog.store.logfile import LogFile
+from worklog.store.tail import FIRST_CHUNK
 
 NOW = {"WORKLOG_NOW": "2026-11-26T18:00"}
 SAMPLE_BYTES = {name: (SAMPLES / name).read_bytes() for name in sample_names()}

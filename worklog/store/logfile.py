@@ -1,41 +1,50 @@
-"""The only code that touches the log file.
+"""The only code that opens, locks and writes the log file.
 
 - ``load``: the whole file, parsed, with a fingerprint of what was read.
 - ``load_tail``: the end of the file only, growing backwards until the caller has the
-  entries it needs: everyday commands cost the same on ten years of history as on a day.
+  entries it needs (worklog.store.tail): everyday commands cost the same on ten years of
+  history as on a day.
 - ``append``: one entry under an exclusive ``flock``, in a single write on an
   ``O_APPEND`` descriptor, fsync'd; reads only the file's end.
-- ``rewrite``: an atomic replace (temp file in the same folder, fsync, rename; mode and
-  owner kept; a symlink is written through) that refuses when the file changed since
-  it was read.
+- ``replace_tail``, ``rewrite``: an atomic replace (temp file in the same folder, fsync,
+  rename; mode and owner kept; a symlink is written through), or for the end of a large
+  log an in-place edit under an undo journal; refused when the file changed since it
+  was read.
+
+Every write step is in worklog.store.fs, with its error policy: an error before the
+new bytes are in place is LogFileError (the file is as it was), a failed fsync after
+is UnconfirmedWriteError.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import hashlib
 import mmap
 import os
-import re
-import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from worklog.errors import FileChangedError, LogFileError, os_error_message
-from worklog.format.document import Document, ParseOptions, parse, parse_text
-from worklog.format.encoding import Codec, detect_partial
+from worklog.errors import (
+    FileChangedError,
+    LogFileError,
+    UnconfirmedWriteError,
+    os_error_message,
+)
+from worklog.format.document import Document, ParseOptions, parse
+from worklog.format.encoding import Codec
 from worklog.format.stamps import DEFAULT_SHAPE, Shape
 from worklog.format.writer import Style, new_file_text, render_append
+from worklog.store import fit, fs
+from worklog.store.fs import TMP_MARK, NotRegularFileError, open_regular, read_all, read_at
+from worklog.store.lock import locked
+from worklog.store.tail import Tail, read_tail
 from worklog.store.undo_journal import journal_path, recover, replace_end
 
-HEAD_BYTES = 4096
-FIRST_CHUNK = 64 * 1024
-TMP_MARK = ".worklog-tmp-"
+__all__ = ["SMALL_FILE", "Appended", "Fingerprint", "Loaded", "LogFile", "Tail"]
+
 #: Up to this size a rewrite copies the whole file (temp file and rename).
 SMALL_FILE = 4 * 1024 * 1024
 
@@ -60,17 +69,6 @@ class Loaded:
 
 
 @dataclass(frozen=True)
-class Tail:
-    """The end of a file: a document of its last entries and where it starts in the file."""
-
-    doc: Document
-    offset: int  # byte offset in the file where doc.text starts (after any BOM)
-    size: int  # the file's size when read
-    whole: bool  # True when the tail reaches the start of the file
-    codec_certain: bool
-
-
-@dataclass(frozen=True)
 class Appended:
     """What an append wrote: the stamp, the bytes, and where."""
 
@@ -78,69 +76,6 @@ class Appended:
     offset: int
     data: bytes
     created: bool
-
-
-def _read_at(fd: int, offset: int, size: int) -> bytes:
-    chunks: list[bytes] = []
-    while size > 0:
-        chunk = os.pread(fd, size, offset)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        offset += len(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-class NotRegularFileError(OSError):
-    """The log path names a FIFO, a device or a socket: not a file worklog can keep."""
-
-
-def _open_regular(path: Path, flags: int) -> int:
-    """``os.open`` for the log: a FIFO does not block the open, and anything but a
-    regular file is refused (reading /dev/zero would never end)."""
-    fd = os.open(path, flags | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-        if not stat.S_ISREG(mode):
-            raise NotRegularFileError(errno.EINVAL, "not a regular file", str(path))
-        os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _read_all(fd: int) -> bytes:
-    return _read_at(fd, 0, os.fstat(fd).st_size)
-
-
-_FOREIGN_BYTE = re.compile("[\udc80-\udcff]")
-
-
-def _foreign_bytes(text: str) -> int:
-    """How many undecodable input bytes (carried as U+DC80..U+DCFF) ``text`` holds."""
-    return len(_FOREIGN_BYTE.findall(text))
-
-
-def _line_start(buf: bytes, codec: Codec) -> int:
-    """The offset of the first line start in ``buf`` (a chunk cut from the middle of a file)."""
-    if codec.is_utf16:
-        le = codec.encoding == "utf-16-le"
-        for i in range(0, len(buf) - 1, 2):
-            unit = buf[i : i + 2]
-            char = unit[0] if le and unit[1] == 0 else unit[1] if not le and unit[0] == 0 else -1
-            if char in (0x0A, 0x0D):
-                nxt = buf[i + 2 : i + 4]
-                lf = b"\n\x00" if le else b"\x00\n"
-                return i + 4 if char == 0x0D and nxt == lf else i + 2
-        return -1
-    cut = min((p for p in (buf.find(b"\n"), buf.find(b"\r")) if p >= 0), default=-1)
-    if cut < 0:
-        return -1
-    return cut + 2 if buf[cut : cut + 2] == b"\r\n" else cut + 1
 
 
 class LogFile:
@@ -215,7 +150,7 @@ class LogFile:
         file, a read-only file system, an immutable or unwritable file), before an action
         whose record must not be lost is taken. A full disk shows only at the write."""
         try:
-            fd = _open_regular(self.path, os.O_WRONLY | os.O_APPEND)
+            fd = open_regular(self.path, os.O_WRONLY | os.O_APPEND)
         except FileNotFoundError as exc:
             folder = self.real_path.parent
             if not folder.is_dir():
@@ -234,9 +169,9 @@ class LogFile:
         """Read and parse the whole file."""
         try:
             self._recover_if_needed()
-            fd = _open_regular(self.path, os.O_RDONLY)
+            fd = open_regular(self.path, os.O_RDONLY)
             try:
-                data = _read_all(fd)
+                data = read_all(fd)
             finally:
                 os.close(fd)
         except OSError as exc:
@@ -252,7 +187,7 @@ class LogFile:
         """
         try:
             self._recover_if_needed()
-            fd = _open_regular(self.path, os.O_RDONLY)
+            fd = open_regular(self.path, os.O_RDONLY)
         except OSError as exc:
             raise self._error(exc) from exc
         try:
@@ -268,7 +203,7 @@ class LogFile:
         large log without reading it into memory (worklog.history.search)."""
         try:
             self._recover_if_needed()
-            fd = _open_regular(self.path, os.O_RDONLY)
+            fd = open_regular(self.path, os.O_RDONLY)
         except OSError as exc:
             raise self._error(exc) from exc
         try:
@@ -287,71 +222,17 @@ class LogFile:
             os.close(fd)
 
     def _tail_from_fd(self, fd: int, enough: Callable[[Document], bool] | None) -> Tail:
-        size = os.fstat(fd).st_size
-        head = _read_at(fd, 0, min(HEAD_BYTES, size))
-        chunk = FIRST_CHUNK
-        while True:
-            start = max(0, size - chunk)
-            buf = _read_at(fd, start, size - start)
-            codec, certain = detect_partial(head, buf, ansi=self.options.ansi)
-            if start <= len(codec.bom):
-                body = buf[len(codec.bom) - start :] if codec.bom else buf
-                text, trailer = codec.decode(body)
-                doc = parse_text(text, codec, self.options, trailer=trailer)
-                return Tail(doc, len(codec.bom), size, True, certain)
-            if codec.is_utf16 and (start - len(codec.bom)) % 2:
-                buf = buf[1:]
-                start += 1
-            cut = _line_start(buf, codec)
-            if cut >= 0:
-                text, trailer = codec.decode(buf[cut:])
-                doc = parse_text(text, codec, self.options, trailer=trailer, first_line=0)
-                if doc.entries and (enough is None or enough(doc)):
-                    return Tail(doc, start + cut, size, False, certain)
-            chunk *= 4
+        return read_tail(fd, os.fstat(fd).st_size, self.options, enough)
 
     # --- writing -------------------------------------------------------------------
 
     @contextlib.contextmanager
     def _locked(self, flags: int, *, create: bool = False) -> Iterator[tuple[int, bool]]:
-        """An open descriptor on the current file under an exclusive lock.
-
-        Yields (fd, created). Re-opens when the file was replaced (renamed over) while
-        waiting for the lock, so that nothing is ever written to an unlinked file.
-        """
-        while True:
-            created = False
-            try:
-                fd = _open_regular(self.path, flags)
-            except FileNotFoundError:
-                if not create:
-                    raise
-                try:
-                    # Through a dangling symlink: O_EXCL refuses any symlink, so the
-                    # target itself is created (the symlink stays).
-                    fd = os.open(self.real_path, flags | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
-                                 0o600)
-                    created = True
-                except FileExistsError:
-                    continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                held = os.fstat(fd)
-                try:
-                    now = os.stat(self.path)
-                except FileNotFoundError:
-                    now = None
-                if now is None or (now.st_dev, now.st_ino) != (held.st_dev, held.st_ino):
-                    os.close(fd)
-                    continue
-                if created:
-                    _fsync_dir(self.real_path)
-                self._repair_locked(fd, writable=(flags & os.O_ACCMODE) != os.O_RDONLY)
-                yield fd, created
-                return
-            finally:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        """The file under the lock (worklog.store.lock), repaired first: yields (fd,
+        created)."""
+        with locked(self.path, flags, create=create) as (fd, created):
+            self._repair_locked(fd, writable=(flags & os.O_ACCMODE) != os.O_RDONLY)
+            yield fd, created
 
     def append(
         self,
@@ -365,21 +246,22 @@ class LogFile:
 
         The file is created with the ``.LOG`` magic and mode 0600 when missing. Under
         the lock, the end of the file tells the stamp shape, newline and codec; the new
-        text goes out in one write and is fsync'd. On any error the file is truncated
-        back to its size before the write: it stays exactly as it was (a file created for
-        the append is removed again).
+        text goes out in one write and is fsync'd. When the write fails the file is
+        truncated back to its size before it: it stays exactly as it was (a file created
+        for the append is removed again). When only the fsync after it fails, the entry
+        stays and UnconfirmedWriteError says so.
         """
-        try:
-            with self._locked(os.O_RDWR | os.O_APPEND, create=True) as (fd, created):
-                try:
-                    return self._append_locked(fd, created, tags, body, when, render)
-                except BaseException:
-                    if created:  # nothing went in: the file was not there before
-                        with contextlib.suppress(OSError):
-                            os.unlink(self.real_path)
-                    raise
-        except OSError as exc:
-            raise self._error(exc) from exc
+        with self._writing(), self._locked(os.O_RDWR | os.O_APPEND, create=True) as (
+            fd, created
+        ):
+            try:
+                return self._append_locked(fd, created, tags, body, when, render)
+            except BaseException as exc:
+                if created and not isinstance(exc, fs.NotConfirmed):
+                    # Nothing went in: the file was not there before.
+                    with contextlib.suppress(OSError):
+                        os.unlink(self.real_path)
+                raise
 
     def _append_locked(
         self,
@@ -410,10 +292,10 @@ class LogFile:
         text = render(style, stamp_text) if render else render_append(style, stamp_text, tags, body)
         text = prefix + text
         if not certain and not text.isascii():
-            codec = self._certain_codec(fd, codec)
-        self._refuse_foreign_bytes(codec, _foreign_bytes(text))
-        data = (codec.bom if size == 0 else b"") + self._encode(codec, text)
-        _write_all(fd, data, size)
+            codec = fit.certain_codec(fd, codec, self.options.ansi)
+        fit.refuse_foreign_bytes(self.path, codec, fit.foreign_bytes(text))
+        data = (codec.bom if size == 0 else b"") + fit.encode(self.path, codec, text)
+        fs.append(fd, data, size)
         return Appended(stamp_text, size, data, created)
 
     def _style_of(self, tail: Tail) -> tuple[Codec, Shape, Style]:
@@ -421,35 +303,6 @@ class LogFile:
         shape = doc.writing_shape()
         style = Style(doc.newline, doc.text[-4:], bool(doc.entries))
         return doc.codec, shape, style
-
-    def _encode(self, codec: Codec, text: str) -> bytes:
-        """The bytes of ``text`` in the file's encoding; bytes the file already held that
-        its encoding cannot decode go back as they were; a new character the encoding
-        cannot hold is an error, before anything is written."""
-        try:
-            return codec.encode(text)
-        except UnicodeEncodeError as exc:
-            raise LogFileError(self.path, f"{text[exc.start:exc.end]!r} cannot be written in "
-                               f"the file's encoding ({codec.label}); nothing was written"
-                               ) from exc
-
-    def _refuse_foreign_bytes(self, codec: Codec, count: int) -> None:
-        """New text holding bytes that are not UTF-8 (an argument or stdin in another
-        encoding) must not go into a UTF-8 file: it would read as ANSI from then on."""
-        if count and codec.encoding == "utf-8":
-            raise LogFileError(self.path, "the new text holds bytes that are not UTF-8, which "
-                               "would turn the file into another encoding; nothing was written")
-
-    def _certain_codec(self, fd: int, codec: Codec) -> Codec:
-        """Decide UTF-8 versus ANSI by reading the whole file (rare: non-ASCII text into
-        a file whose end is pure ASCII)."""
-        size = os.fstat(fd).st_size
-        data = _read_at(fd, 0, size)
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return Codec(self.options.ansi)
-        return codec
 
     def replace_tail(self, tail: Tail, text: str) -> None:
         """Replace ``tail.doc.text`` with ``text`` in the file, if the file still holds
@@ -460,43 +313,57 @@ class LogFile:
         file and rename); the end of a large file is rewritten in place under an undo
         journal, so the cost follows the size of the edit, not of the history.
         """
+        with self._writing(), self._locked(os.O_RDWR) as (fd, _):
+            old_end, new_end = self._ends(fd, tail, text)
+            if tail.offset + len(old_end) <= SMALL_FILE:
+                head = read_at(fd, 0, tail.offset)
+                fs.atomic_replace(self.real_path, head + new_end, os.fstat(fd))
+            else:
+                replace_end(fd, self.real_path, tail.offset, old_end, new_end)
+
+    def _ends(self, fd: int, tail: Tail, text: str) -> tuple[bytes, bytes]:
+        """Under the lock: the file's end from ``tail.offset`` as it is and as the edit
+        makes it; FileChangedError when it is not what ``tail`` read."""
         doc = tail.doc
-        try:
-            with self._locked(os.O_RDWR) as (fd, _):
-                codec = doc.codec
-                if not tail.codec_certain and not text.isascii():
-                    codec = self._certain_codec(fd, codec)
-                self._refuse_foreign_bytes(
-                    codec, max(0, _foreign_bytes(text) - _foreign_bytes(doc.text)))
-                old_end = codec.encode(doc.text) + doc.trailer
-                new_end = self._encode(codec, text) + doc.trailer
-                size = os.fstat(fd).st_size
-                current = _read_at(fd, tail.offset, size - tail.offset)
-                if current != old_end:
-                    # Entries appended since the read (by cron, another worklog) are not
-                    # a change to what was read: they stay, after the edit.
-                    if doc.trailer or size < tail.size or not current.startswith(old_end):
-                        raise FileChangedError(self.path)
-                    old_end, new_end = current, new_end + current[len(old_end):]
-                if tail.offset + len(old_end) <= SMALL_FILE:
-                    head = _read_at(fd, 0, tail.offset)
-                    _atomic_replace(self.real_path, head + new_end, os.fstat(fd))
-                else:
-                    replace_end(fd, self.real_path, tail.offset, old_end, new_end)
-        except OSError as exc:
-            raise self._error(exc) from exc
+        codec = doc.codec
+        if not tail.codec_certain and not text.isascii():
+            codec = fit.certain_codec(fd, codec, self.options.ansi)
+        fit.refuse_foreign_bytes(self.path, codec, max(
+            0, fit.foreign_bytes(text) - fit.foreign_bytes(doc.text)))
+        old_end = codec.encode(doc.text) + doc.trailer
+        new_end = fit.encode(self.path, codec, text) + doc.trailer
+        size = os.fstat(fd).st_size
+        current = read_at(fd, tail.offset, size - tail.offset)
+        if current != old_end:
+            # Entries appended since the read (by cron, another worklog) are not a
+            # change to what was read: they stay, after the edit.
+            if doc.trailer or size < tail.size or not current.startswith(old_end):
+                raise FileChangedError(self.path)
+            old_end, new_end = current, new_end + current[len(old_end):]
+        return old_end, new_end
 
     def rewrite(self, expected: Fingerprint, data: bytes) -> None:
         """Replace the file's bytes atomically, if it still holds what was read."""
         real = self.real_path
+        with self._writing():
+            try:
+                with self._locked(os.O_RDWR) as (fd, _):
+                    current = read_at(fd, 0, os.fstat(fd).st_size)
+                    if Fingerprint.of(current) != expected:
+                        raise FileChangedError(self.path)
+                    fs.atomic_replace(real, data, os.fstat(fd))
+            except FileNotFoundError as exc:
+                raise FileChangedError(self.path) from exc
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write's errors as the user is told them: an OSError (the file is as it was)
+        is LogFileError; new bytes in place but not confirmed on disk (``fs.NotConfirmed``)
+        is UnconfirmedWriteError."""
         try:
-            with self._locked(os.O_RDWR) as (fd, _):
-                current = _read_at(fd, 0, os.fstat(fd).st_size)
-                if Fingerprint.of(current) != expected:
-                    raise FileChangedError(self.path)
-                _atomic_replace(real, data, os.fstat(fd))
-        except FileNotFoundError as exc:
-            raise FileChangedError(self.path) from exc
+            yield
+        except fs.NotConfirmed as exc:
+            raise UnconfirmedWriteError(self.path, os_error_message(exc.cause)) from exc
         except OSError as exc:
             raise self._error(exc) from exc
 
@@ -513,57 +380,3 @@ class LogFile:
                 path.unlink()
                 removed.append(path)
         return removed
-
-
-def _write_all(fd: int, data: bytes, size_before: int) -> None:
-    """One write (looping only on a short write), then fsync; undo on failure."""
-    try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, size_before)
-            os.fsync(fd)
-        raise
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError as exc:
-        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
-            raise
-    finally:
-        os.close(dfd)
-
-
-def _atomic_replace(real: Path, data: bytes, st: os.stat_result) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}{TMP_MARK}", dir=real.parent)
-    tmp = Path(tmp_name)
-    try:
-        # Not ours to give away when not root: the file keeps its mode at least.
-        with contextlib.suppress(PermissionError):
-            os.fchown(fd, st.st_uid, st.st_gid)
-        os.fchmod(fd, st.st_mode & 0o7777)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    try:
-        os.replace(tmp, real)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(real)

@@ -12,7 +12,9 @@ A crash before 3 leaves a complete journal: the next worklog command that opens 
 puts the old end back (``recover``) and says so, so the file is the old version byte for
 byte. A crash while writing the journal leaves an incomplete one and an untouched file:
 it is simply removed. An error instead of a crash (a full disk) is undone at once: a
-failed step 1 removes its journal, a failed step 2 puts the old end back.
+failed step 1 removes its journal, a failed step 2 or 3 puts the old end back (a journal
+that cannot be removed would undo the edit at the next command). A failed fsync of the
+folder after step 3 cannot be undone: the edit is made, but not confirmed on disk.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from worklog.store import fs
 
 JOURNAL_MARK = ".worklog-journal"
 _MAGIC = b"worklog-journal 1\n"
@@ -44,45 +48,37 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _write_all(fd: int, data: bytes, offset: int | None = None) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view) if offset is None else os.pwrite(fd, view, offset)
-        view = view[written:]
-        if offset is not None:
-            offset += written
-
-
-def _fsync_dir(path: Path) -> None:
-    dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
-
-
-def replace_end(fd: int, real: Path, offset: int, old_end: bytes, new_end: bytes) -> None:
-    """Replace the bytes from ``offset`` to the end (``old_end``) with ``new_end``.
-
-    ``fd`` is open for reading and writing (not O_APPEND) and locked by the caller.
-    """
-    journal = journal_path(real)
+def _write_journal(journal: Path, offset: int, old_end: bytes) -> None:
+    """Step 1: the journal, complete and fsync'd with its folder; removed again when any
+    of it fails (the file was not touched yet)."""
     header = json.dumps({"offset": offset, "size": offset + len(old_end),
                          "digest": _digest(old_end)}).encode() + b"\n"
     try:
         jfd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         try:
-            _write_all(jfd, _MAGIC + header + old_end)
+            fs.write_all(jfd, _MAGIC + header + old_end)
             os.fsync(jfd)
         finally:
             os.close(jfd)
-        _fsync_dir(journal)
+        fs.fsync_folder(journal)
     except BaseException:
         with contextlib.suppress(OSError):
-            journal.unlink(missing_ok=True)  # the file was not touched yet
+            journal.unlink(missing_ok=True)
         raise
+
+
+def replace_end(fd: int, real: Path, offset: int, old_end: bytes, new_end: bytes) -> None:
+    """Replace the bytes from ``offset`` to the end (``old_end``) with ``new_end``.
+
+    ``fd`` is open for reading and writing (not O_APPEND) and locked by the caller. An
+    OSError means the file is the old version (or, when even putting it back failed,
+    the journal stays for the next command to put it back); ``fs.NotConfirmed`` means
+    it is the new version, but the journal's removal was not confirmed on disk.
+    """
+    journal = journal_path(real)
+    _write_journal(journal, offset, old_end)
     try:
-        _write_all(fd, new_end, offset)
+        fs.write_all(fd, new_end, offset)
         os.ftruncate(fd, offset + len(new_end))
         os.fsync(fd)
     except BaseException:
@@ -91,8 +87,14 @@ def replace_end(fd: int, real: Path, offset: int, old_end: bytes, new_end: bytes
         with contextlib.suppress(OSError):
             recover(fd, real)
         raise
-    journal.unlink()
-    _fsync_dir(journal)
+    try:
+        journal.unlink()
+    except BaseException:
+        # A journal left behind would undo the edit at the next command: undo it now.
+        with contextlib.suppress(OSError):
+            recover(fd, real)
+        raise
+    fs.confirm(journal)
 
 
 def recover(fd: int, real: Path) -> Recovery | None:
@@ -111,10 +113,10 @@ def recover(fd: int, real: Path) -> Recovery | None:
             complete = (header_end > 0 and _digest(old_end) == header["digest"]
                         and header["size"] == header["offset"] + len(old_end))
             if complete:
-                _write_all(fd, old_end, int(header["offset"]))
+                fs.write_all(fd, old_end, int(header["offset"]))
                 os.ftruncate(fd, int(header["size"]))
                 os.fsync(fd)
                 restored = True
     journal.unlink(missing_ok=True)
-    _fsync_dir(journal)
+    fs.fsync_folder(journal)
     return Recovery(journal, restored)
