@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tags": ("search_cmds", "Each tag with its count and last use."),
     "export": ("search_cmds", "Entries as JSON, Markdown or iCalendar."),
     "check": ("core_cmds", "What looks wrong in the log, with file and line."),
+    "help": ("help_cmds", "The file format and the command guide, offline."),
 }
 
 
