@@ -33,7 +33,7 @@ def choices(values: Iterable[str]) -> Callable[[str], list[str]]:
 
 
 def complete_item(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
-    """The numbers of today's plan items, each with its state and text as help."""
+    """The numbers of today's plan items, each with its state and text (shortened) as help."""
     from worklog.cli.session import session  # noqa: PLC0415  (only when completing)
     from worklog.day import plan as pl  # noqa: PLC0415
     from worklog.errors import WorklogError  # noqa: PLC0415
@@ -49,8 +49,16 @@ def complete_item(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
         return []
     if plan is None:
         return []
-    return [(str(item.n), f"{item.state}: {item.text}") for item in pl.plan_items(plan)
+    return [(str(item.n), _short(f"{item.state}: {item.text}")) for item in pl.plan_items(plan)
             if str(item.n).startswith(incomplete)]
+
+
+#: Longer help is wrapped onto several lines by typer's zsh and fish output (rich).
+HELP_WIDTH = 50
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= HELP_WIDTH else text[: HELP_WIDTH - 1] + "…"
 
 
 def complete_format(incomplete: str) -> list[str]:

@@ -146,7 +146,7 @@ def _missing(path: Path) -> bool:
     """Nothing at all at ``path`` (what is there but unreadable is the log's to say)."""
     try:
         path.lstat()
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
         return True
     except OSError:
         return False

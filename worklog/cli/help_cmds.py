@@ -51,7 +51,7 @@ def help_cmd(
         help="format, commands, or a command's name.")] = None,
 ) -> None:
     """The file format (`worklog help format`), the guide to every command (`worklog help
-    commands`), or one command's options; the texts of docs/ shipped with worklog."""
+    commands`), or one command's options; the same texts as on the project's pages."""
     root = ctx.find_root()
     if topic is None:
         typer.echo(root.get_help())
