@@ -19,7 +19,8 @@ AT = "2026-11-25T16:00"  # samples/worklog.LOG has a plan that day: items 1 to 4
 
 
 def complete(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-             shell: str, line: str, tmp_path: Path, *, raw: bool = False, now: str = AT) -> list[str]:
+             shell: str, line: str, tmp_path: Path, *, raw: bool = False,
+             now: str = AT) -> list[str]:
     """What ``worklog`` offers for ``line`` (the cursor at its end), in-process."""
     from worklog.cli.app import main  # noqa: PLC0415
 

@@ -143,11 +143,13 @@ def today(
 
 
 def _missing(path: Path) -> bool:
-    """Nothing at all at ``path`` (what is there but unreadable is the log's to say)."""
+    """Nothing at ``path``, in a folder that exists: where ``add`` or ``plan`` would create
+    the log. Anything else (a missing folder, a file that cannot be read) is the log's to
+    say."""
     try:
         path.lstat()
     except FileNotFoundError:
-        return True
+        return path.parent.is_dir()
     except OSError:
         return False
     return False
