@@ -149,3 +149,14 @@ def test_scripts_for_each_shell(shell: str) -> None:
     done = subprocess.run([sys.executable, "-m", "worklog"], env=env, capture_output=True,
                           text=True, check=True)
     assert "_WORKLOG_COMPLETE=complete_" + shell in done.stdout
+
+
+def test_conflicting_global_options_do_not_break_completion(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    sample: SampleCopy
+) -> None:
+    """A run refuses --file twice with different values; a completion offers what the later
+    one names instead of failing under the cursor."""
+    path = sample("worklog.LOG")
+    line = f"worklog --file {tmp_path / 'other.LOG'} done --file {path} "
+    assert complete(monkeypatch, capsys, "bash", line, tmp_path) == ["1", "2", "3", "4"]

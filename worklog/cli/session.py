@@ -121,7 +121,8 @@ def _after_command(ctx: typer.Context, param: Any, value: Any) -> Any:
         return value
     root = ctx.find_root()
     before = root.params.get(param.name)
-    if before not in (None, False) and str(before) != str(value):
+    conflict = before not in (None, False) and str(before) != str(value)
+    if conflict and not ctx.resilient_parsing:  # completing: no error, the later one wins
         raise UsageError(f"--{param.name}: given before the command as {before!s} and "
                          f"after it as {value!s}")
     root.meta.setdefault(_AFTER_COMMAND, {})[param.name] = value
