@@ -11,14 +11,12 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from worklog.cli.completion import choices, complete_item
 from worklog.cli.session import Session, session
-from worklog.config import config_path
 from worklog.day import plan as pl
 from worklog.day import report as rp
 from worklog.errors import UsageError, WorklogError
@@ -124,13 +122,13 @@ def today(
     sess = session(ctx)
     log = sess.log
     day = _day(sess, date_)
-    if _missing(sess.log_path):  # the first run: no history is not an error
+    if sess.log_not_started():  # the first run: no history is not an error
         if as_json:
-            _say([f"worklog: {line}" for line in first_run_lines(sess)])
+            _say([f"worklog: {line}" for line in sess.first_run_lines()])
             _print_json(view_record(pl.day_view([], day, sess.now())))
         else:
             typer.echo(sess.style(f"{day:%a} {day.isoformat()}", bold=True))
-            for line in first_run_lines(sess):
+            for line in sess.first_run_lines():
                 typer.echo(f"  {line}")
         return
     tail = log.load_tail(pl.enough_for(day, previous=True))
@@ -140,30 +138,6 @@ def today(
     else:
         for line in render_view(sess, view):
             typer.echo(_printable(line))
-
-
-def _missing(path: Path) -> bool:
-    """Nothing at ``path``, in a folder that exists: where ``add`` or ``plan`` would create
-    the log. Anything else (a missing folder, a file that cannot be read) is the log's to
-    say."""
-    try:
-        path.lstat()
-    except FileNotFoundError:
-        return path.parent.is_dir()
-    except OSError:
-        return False
-    return False
-
-
-def first_run_lines(sess: Session) -> list[str]:
-    """Where worklog looked for the log, and what starts one."""
-    chosen = {"--file": "given by --file", "$WORKLOG_FILE": "from $WORKLOG_FILE",
-              "default": "the default; --file, $WORKLOG_FILE or 'file' in "
-              f"{config_path(sess.env)} choose another"}
-    why = chosen.get(sess.log_source, f"from {sess.log_source}")
-    return [f"no log yet at {sess.log_path} ({why})",
-            '`worklog plan "first item"` starts it with the day\'s plan, '
-            '`worklog add "text"` with a note']
 
 
 def view_record(view: pl.DayView) -> dict[str, Any]:

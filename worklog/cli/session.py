@@ -19,7 +19,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from worklog.cli.completion import COLOR_CHOICES, complete_color
-from worklog.config import Config, load_config, resolve_log_path
+from worklog.config import Config, config_path, load_config, resolve_log_path
 from worklog.errors import UsageError
 from worklog.store.logfile import LogFile
 
@@ -59,6 +59,28 @@ class Session:
         """The log; what it repairs on the way (an interrupted edit undone) is said on
         stderr as it happens."""
         return LogFile(self.log_path, self.config.parse_options, on_notice=_say_notice)
+
+    def log_not_started(self) -> bool:
+        """Nothing at the log's path, in a folder that exists: where ``add`` or ``plan``
+        would create it. Anything else (a missing folder, a file that cannot be read) is
+        the log's to say."""
+        try:
+            self.log_path.lstat()
+        except FileNotFoundError:
+            return self.log_path.parent.is_dir()
+        except OSError:
+            return False
+        return False
+
+    def first_run_lines(self) -> list[str]:
+        """Where worklog looked for the log (and what chose that path), and what starts one."""
+        chosen = {"--file": "given by --file", "$WORKLOG_FILE": "from $WORKLOG_FILE",
+                  "default": "the default; --file, $WORKLOG_FILE or 'file' in "
+                  f"{config_path(self.env)} choose another"}
+        why = chosen.get(self.log_source, f"from {self.log_source}")
+        return [f"no log yet at {self.log_path} ({why})",
+                '`worklog plan "first item"` starts it with the day\'s plan, '
+                '`worklog add "text"` with a note']
 
     def now(self) -> datetime:
         return (self._now or datetime.now()).replace(second=0, microsecond=0)
