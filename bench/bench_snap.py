@@ -46,7 +46,7 @@ def unavailable() -> str | None:
     try:
         import libvirt  # noqa: PLC0415  (optional)
     except ImportError:
-        return "libvirt-python is not installed (pip install 'worklog[libvirt]')"
+        return "libvirt-python is not installed (pip install 'notepad-worklog[libvirt]')"
     try:
         libvirt.registerErrorHandler(lambda *_: None, None)
         libvirt.open(URI).close()

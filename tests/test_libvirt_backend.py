@@ -328,7 +328,7 @@ def test_missing_libvirt_raises_unavailable_with_install_hint() -> None:
         "except HypervisorUnavailable as exc:\n    print(exc)\n"
     )
     assert proc.returncode == 0, proc.stderr
-    assert "pip install 'worklog[libvirt]'" in proc.stdout
+    assert "pip install 'notepad-worklog[libvirt]'" in proc.stdout
     assert "apt-get install libvirt-dev pkg-config" in proc.stdout
 
 

@@ -623,7 +623,7 @@ def test_without_libvirt_snap_explains_and_the_rest_works(tmp_path: Path, log: P
         proc = run(*args)
         assert proc.returncode == 5
         assert proc.stderr.startswith("worklog: libvirt-python is not installed")
-        assert "pip install 'worklog[libvirt]'" in proc.stderr
+        assert "pip install 'notepad-worklog[libvirt]'" in proc.stderr
         assert proc.stderr.count("\n") == 1
     assert log.read_bytes() == before
     added = run("add", "-t", "lab", "a note")

@@ -52,7 +52,7 @@ CASES: dict[str, Case] = {
                           "--tags: at most 10 tags"),
     "unknown item": Case(["start", "9"], 2,
                          "the plan of 2026-11-25 has no item 9 (items: 1, 2, 3, 4)"),
-    "item not a number": Case(["start", "x"], 2, "Invalid value for 'n': 'x' is not a valid "
+    "item not a number": Case(["start", "x"], 2, "Invalid value for 'N': 'x' is not a valid "
                               "int. (see worklog start --help)"),
     "bad time": Case(["start", "1", "--at", "25:00"], 2, "--at: '25:00' is not a time like 9:40"),
     "finished item": Case(["start", "1"], 2, "item 1 is done: `worklog start 1 --reopen` "

@@ -14,6 +14,8 @@ from typing import Annotated
 
 import typer
 
+from worklog import __version__
+from worklog.cli.completion import complete_color
 from worklog.cli.registry import LazyGroup
 from worklog.errors import ExitCode, WorklogError
 
@@ -25,8 +27,17 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     no_args_is_help=False,
+    epilog="The global options work after the command too: worklog today --file X. "
+    "`worklog help commands` is the guide to every command, `worklog help format` the "
+    "file format; `worklog COMMAND --help` one command's options.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"worklog {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback(invoke_without_command=True)
@@ -37,17 +48,22 @@ def main_options(
         typer.Option(
             "--file",
             "-f",
+            metavar="PATH",
             help="The log file (else $WORKLOG_FILE, else 'file' in the config, "
             "else ~/worklog.LOG).",
             dir_okay=False,
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    color: Annotated[str | None, typer.Option(
+        "--color", metavar="WHEN", autocompletion=complete_color,
+        help="Colour: auto (the default: on a terminal, unless NO_COLOR is set or "
+        "TERM=dumb), always or never.")] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", "-V", is_eager=True, callback=_print_version,
+        help="Print worklog's version.")] = False,
 ) -> None:
     """worklog keeps a Notepad .LOG file: every byte you wrote stays as you wrote it."""
-    from worklog.cli.session import Session  # noqa: PLC0415  (not needed for --help)
-
-    ctx.obj = Session.create(file, dict(os.environ), debug=debug)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 

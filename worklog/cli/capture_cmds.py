@@ -17,7 +17,7 @@ from worklog.errors import LogFileError, UsageError
 from worklog.format.writer import Style, render_append, split_tags
 
 TagsOption = Annotated[str | None, typer.Option(
-    "--tags", "-t", help='Tags line, e.g. "virtualization, kvm".')]
+    "--tags", "-t", metavar="TAGS", help='Tags line, e.g. "virtualization, kvm".')]
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +45,7 @@ def render_many(bodies: list[list[str]], tags: list[str]) -> Callable[[Style, st
 def email_cmd(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(
+        metavar="FILE",
         help="An RFC 822 message or an mbox file; '-' (the default) reads stdin.")] = "-",
     tags: TagsOption = None,
 ) -> None:

@@ -53,10 +53,12 @@ def add(
     ctx: typer.Context,
     text: Annotated[
         list[str] | None,
-        typer.Argument(help="The entry's text; '-' reads it from stdin; none opens $EDITOR."),
+        typer.Argument(metavar="TEXT",
+                       help="The entry's text; '-' reads it from stdin; none opens $EDITOR."),
     ] = None,
     tags: Annotated[
-        str | None, typer.Option("--tags", "-t", help='Tags line, e.g. "libvirt, snapshot".')
+        str | None, typer.Option("--tags", "-t", metavar="TAGS",
+                                 help='Tags line, e.g. "libvirt, snapshot".')
     ] = None,
 ) -> None:
     """Append an entry stamped now, in the file's own stamp shape, encoding and newlines."""

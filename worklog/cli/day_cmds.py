@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from worklog.cli.completion import choices, complete_item
 from worklog.cli.session import Session, session
 from worklog.day import plan as pl
 from worklog.day import report as rp
@@ -29,10 +30,13 @@ LONGEST_UNATTENDED = 12 * 60
 BAR_WIDTH = 30
 
 DateOption = Annotated[str | None, typer.Option(
-    "--date", help="The day (2026-11-25, yesterday...); today by default.")]
+    "--date", metavar="DAY", help="The day (2026-11-25, yesterday...); today by default.")]
 AtOption = Annotated[str | None, typer.Option(
-    "--at", help="The time to write (9:40) instead of now.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see docs/CLI.md).")]
+    "--at", metavar="H:MM", help="The time to write (9:40) instead of now.")]
+JsonOption = Annotated[bool, typer.Option(
+    "--json", help="Print JSON (`worklog help commands` has its fields).")]
+ItemArgument = Annotated[int, typer.Argument(
+    metavar="N", autocompletion=complete_item, help="The item's number in today's plan.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -118,6 +122,15 @@ def today(
     sess = session(ctx)
     log = sess.log
     day = _day(sess, date_)
+    if sess.log_not_started():  # the first run: no history is not an error
+        if as_json:
+            _say([f"worklog: {line}" for line in sess.first_run_lines()])
+            _print_json(view_record(pl.day_view([], day, sess.now())))
+        else:
+            typer.echo(sess.style(f"{day:%a} {day.isoformat()}", bold=True))
+            for line in sess.first_run_lines():
+                typer.echo(f"  {line}")
+        return
     tail = log.load_tail(pl.enough_for(day, previous=True))
     view = pl.day_view(tail.doc.entries, day, sess.now())
     if as_json:
@@ -249,9 +262,10 @@ def _day_start(entries: Sequence[Entry], day: date, now: datetime, start: str | 
 def plan(
     ctx: typer.Context,
     items: Annotated[list[str] | None, typer.Argument(
-        help="New items, one argument each.")] = None,
+        metavar="ITEM", help="New items, one argument each.")] = None,
     start: Annotated[str | None, typer.Option(
-        "--start", help="The day's start (8:50); else the time of the day's first entry.")]
+        "--start", metavar="H:MM",
+        help="The day's start (8:50); else the time of the day's first entry.")]
     = None,
     no_carry: Annotated[bool, typer.Option(
         "--no-carry", help="Do not carry over the open items of the last plan.")] = False,
@@ -295,7 +309,7 @@ def plan(
 
 def start(
     ctx: typer.Context,
-    n: Annotated[int, typer.Argument(help="The item's number in today's plan.")],
+    n: ItemArgument,
     at: AtOption = None,
     reopen: Annotated[bool, typer.Option(
         "--reopen", help="Start a done or dropped item again (its marker is taken out).")]
@@ -308,7 +322,7 @@ def start(
 
 def done(
     ctx: typer.Context,
-    n: Annotated[int, typer.Argument(help="The item's number in today's plan.")],
+    n: ItemArgument,
     at: AtOption = None,
 ) -> None:
     """Mark item N (done), ending its open range."""
@@ -318,7 +332,7 @@ def done(
 
 def drop(
     ctx: typer.Context,
-    n: Annotated[int, typer.Argument(help="The item's number in today's plan.")],
+    n: ItemArgument,
     at: AtOption = None,
 ) -> None:
     """Mark item N (dropped), ending its open range."""
@@ -409,10 +423,13 @@ def report(
     week: Annotated[bool, typer.Option("--week", help="This week, from Monday (default).")]
     = False,
     month: Annotated[bool, typer.Option("--month", help="This month.")] = False,
-    since: Annotated[str | None, typer.Option(help="From this day on (2026-11-02, "
-                                                   "last monday, 2 weeks ago).")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this day, included.")] = None,
-    by: Annotated[str, typer.Option("--by", help="Rows by day, item or tag.")] = "day",
+    since: Annotated[str | None, typer.Option(metavar="DAY", help="From this day on "
+                                              "(2026-11-02, last monday, 2 weeks ago).")]
+    = None,
+    until: Annotated[str | None, typer.Option(metavar="DAY",
+                                              help="Up to this day, included.")] = None,
+    by: Annotated[str, typer.Option("--by", metavar="BY", autocompletion=choices(rp.BY_CHOICES),
+                                    help="Rows by day, item or tag.")] = "day",
     as_json: JsonOption = False,
 ) -> None:
     """Time worked, from the ranges of the day plans (the last plan of each day)."""

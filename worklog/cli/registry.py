@@ -14,7 +14,7 @@ import importlib
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 #: name: (module in worklog.cli, one line of help for ``worklog --help``), in help order.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tags": ("search_cmds", "Each tag with its count and last use."),
     "export": ("search_cmds", "Entries as JSON, Markdown or iCalendar."),
     "check": ("core_cmds", "What looks wrong in the log, with file and line."),
+    "help": ("help_cmds", "The file format and the command guide, offline."),
 }
 
 
@@ -46,7 +47,33 @@ def load(module: str) -> dict[str, Any]:
     imported = importlib.import_module(f"worklog.cli.{module}")
     sub = typer.Typer(rich_markup_mode=None)
     imported.register(sub)
-    return dict(typer.main.get_group(sub).commands)
+    commands = dict(typer.main.get_group(sub).commands)
+    from worklog.cli.session import GLOBAL_OPTIONS  # noqa: PLC0415  (not for --help)
+
+    for command in commands.values():
+        command.params.extend(GLOBAL_OPTIONS)
+        if type(command) is TyperCommand:
+            command.__class__ = ReadableCommand
+    return commands
+
+
+class ReadableCommand(TyperCommand):
+    """A command whose usage line names its arguments as a person reads them:
+    ``worklog start [OPTIONS] N``, ``worklog add [OPTIONS] [TEXT]...``."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name != "argument":
+                pieces.extend(param.get_usage_pieces(ctx))
+                continue
+            name = param.metavar or (param.name or "").upper()
+            if name.startswith("-") or name.startswith("["):
+                pieces.append(name if param.required else f"[{name}]")
+                continue
+            name = name if param.required else f"[{name}]"
+            pieces.append(name + ("..." if param.nargs != 1 else ""))
+        return pieces
 
 
 class LazyGroup(TyperGroup):

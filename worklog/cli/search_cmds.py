@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from worklog.cli.completion import choices, complete_format
 from worklog.cli.core_cmds import KIND_CHOICES, entry_filter
 from worklog.cli.session import Session, session
 from worklog.errors import EXIT_FAILED, UsageError, WorklogError
@@ -29,12 +30,15 @@ if TYPE_CHECKING:
     from worklog.history.search import Hit, Query
 
 SinceOption = Annotated[str | None, typer.Option(
-    "--since", help="From this day on (2014-02-11, yesterday, last monday, 2 weeks ago).")]
-UntilOption = Annotated[str | None, typer.Option("--until", help="Up to this day, included.")]
+    "--since", metavar="DAY",
+    help="From this day on (2014-02-11, yesterday, last monday, 2 weeks ago).")]
+UntilOption = Annotated[str | None, typer.Option(
+    "--until", metavar="DAY", help="Up to this day, included.")]
 TagOption = Annotated[list[str] | None, typer.Option(
-    "--tag", help="Only entries with this tag (repeat for all of several).")]
+    "--tag", metavar="TAG", help="Only entries with this tag (repeat for all of several).")]
 KindOption = Annotated[str | None, typer.Option(
-    "--kind", help=f"Only entries of this kind: {', '.join(KIND_CHOICES)}.")]
+    "--kind", metavar="KIND", autocompletion=choices(KIND_CHOICES),
+    help=f"Only entries of this kind: {', '.join(KIND_CHOICES)}.")]
 
 MATCH_STYLE: dict[str, Any] = {"fg": "red", "bold": True}
 
@@ -107,6 +111,7 @@ def _lf(text: str) -> str:
 def grep(
     ctx: typer.Context,
     pattern: Annotated[str, typer.Argument(
+        metavar="PATTERN",
         help="A Python regular expression matched line by line (-F: a plain string).")],
     ignore_case: Annotated[bool, typer.Option("--ignore-case", "-i",
                                               help="Ignore case.")] = False,
@@ -114,7 +119,8 @@ def grep(
                                         help="PATTERN is a plain string.")] = False,
     since: SinceOption = None,
     until: UntilOption = None,
-    on: Annotated[str | None, typer.Option("--on", help="Only this day.")] = None,
+    on: Annotated[str | None, typer.Option("--on", metavar="DAY",
+                                                         help="Only this day.")] = None,
     tag: TagOption = None,
     kind: KindOption = None,
     count: Annotated[bool, typer.Option("--count", "-c",
@@ -222,9 +228,11 @@ def _terminal_entry(sess: Session, hit: Hit, query: Query) -> str:
 def show(
     ctx: typer.Context,
     stamp: Annotated[
-        str | None, typer.Argument(help='An entry\'s stamp, e.g. "10:20 2014-02-11".')
+        str | None, typer.Argument(metavar="STAMP",
+                                   help='An entry\'s stamp, e.g. "10:20 2014-02-11".')
     ] = None,
-    last: Annotated[int | None, typer.Option("--last", "-n", min=1, help="The last N entries.")]
+    last: Annotated[int | None, typer.Option("--last", "-n", min=1, metavar="N",
+                                                        help="The last N entries.")]
     = None,
     links: Annotated[bool, typer.Option(
         "--links/--no-links", help="With STAMP: also the entries it links to (see\"STAMP\") "
@@ -350,7 +358,9 @@ def tags(
 
 def export(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="json, markdown or ics.")] = "json",
+    fmt: Annotated[str, typer.Option(
+        "--format", metavar="FORMAT", autocompletion=complete_format,
+        help="json, markdown or ics.")] = "json",
     since: SinceOption = None,
     until: UntilOption = None,
     tag: TagOption = None,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 from worklog import errors
+from worklog.cli.completion import complete_item
 from worklog.cli.session import Session, session
 from worklog.format.constructs import escape_value
 
@@ -51,6 +52,7 @@ ForOpt = Annotated[
     typer.Option(
         "--for",
         metavar="N|STAMP",
+        autocompletion=complete_item,
         help="The task: N (item N of today's plan) or an entry's STAMP; default: the "
         "item running in today's plan.",
     ),

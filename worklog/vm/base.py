@@ -21,7 +21,7 @@ WORKLOG_MARK = "worklog:"
 
 INSTALL_HINT = (
     "libvirt-python is not installed: it builds from source, so first "
-    "`apt-get install libvirt-dev pkg-config`, then `pip install 'worklog[libvirt]'`"
+    "`apt-get install libvirt-dev pkg-config`, then `pip install 'notepad-worklog[libvirt]'`"
 )
 
 
