@@ -24,7 +24,7 @@ import pytest
 
 from tests.libvirt_nodes import IMAGE_DIR, NodeDisk, NodeDomain, NodeSnapshot, write_node
 from worklog.cli.app import main
-from worklog.cli.snap_cmds import Progress
+from worklog.cli.snap_output import Progress
 from worklog.format.document import parse
 from worklog.history.export import entry_record
 from worklog.store.logfile import LogFile

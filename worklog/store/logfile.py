@@ -21,7 +21,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -90,6 +90,19 @@ def _read_at(fd: int, offset: int, size: int) -> bytes:
         offset += len(chunk)
         size -= len(chunk)
     return b"".join(chunks)
+
+
+class TextDoesNotFit(LogFileError):
+    """A text the log cannot hold: its encoding has no place for a character, or the
+    text carries bytes that are not UTF-8 into a UTF-8 log. Nothing was written."""
+
+    def __init__(self, path: Path, text: str, encoding: str, *, foreign_bytes: bool) -> None:
+        why = ("holds bytes that are not UTF-8" if foreign_bytes
+               else f"cannot be written in the log's encoding ({encoding})")
+        super().__init__(path, f"{text!r} {why}")
+        self.text = text
+        self.encoding = encoding
+        self.foreign_bytes = foreign_bytes
 
 
 class NotRegularFileError(OSError):
@@ -229,6 +242,42 @@ class LogFile:
 
     def exists(self) -> bool:
         return self.path.is_file()
+
+    def check_fits(self, texts: Iterable[str]) -> None:
+        """Raise TextDoesNotFit for the first of ``texts`` that an append could not write,
+        deciding the encoding as ``append`` does, so always with certainty: a missing or
+        empty file becomes UTF-8; else the file's end tells, and when the end is pure ASCII
+        without a BOM (UTF-8 or ANSI?) the whole file is read. ASCII texts fit any log
+        and read nothing."""
+        pending = [text for text in texts if not text.isascii()]
+        if not pending:
+            return
+        codec = Codec("utf-8")
+        try:
+            self._recover_if_needed()
+            fd = _open_regular(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            fd = -1
+        except OSError as exc:
+            raise self._error(exc) from exc
+        if fd >= 0:
+            try:
+                if os.fstat(fd).st_size:
+                    tail = self._tail_from_fd(fd, None)
+                    codec = tail.doc.codec
+                    if not tail.codec_certain:
+                        codec = self._certain_codec(fd, codec)
+            except OSError as exc:
+                raise self._error(exc) from exc
+            finally:
+                os.close(fd)
+        for text in pending:
+            try:
+                codec.encode(text)
+            except UnicodeEncodeError:
+                raise TextDoesNotFit(self.path, text, codec.label, foreign_bytes=False) from None
+            if codec.encoding == "utf-8" and _foreign_bytes(text):
+                raise TextDoesNotFit(self.path, text, codec.label, foreign_bytes=True)
 
     def load(self) -> Loaded:
         """Read and parse the whole file."""

@@ -1,9 +1,9 @@
-"""The hypervisor layer behind `worklog snap`: value types, a small interface, a factory.
+"""The hypervisor layer behind `worklog snap`: value types, the backend protocol, errors.
 
 Pure library: it never prints and never touches the log file. Every snapshot, revert or
-delete returns an `ActionResult` value, whether it succeeded or failed; the CLI turns it
-into a log record and a message. Importing this module does not import libvirt:
-`open_hypervisor` loads the libvirt backend only when called.
+delete returns an `ActionResult` value, whether it succeeded or failed; the use cases
+(worklog.vm.actions) turn it into a log record. Importing this module does not import
+libvirt: worklog.vm.factory loads the libvirt backend only when a connection is opened.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class SnapshotInfo:
     parent: str | None
     is_current: bool
     kind: SnapshotKind
+    disks: tuple[DiskSnapshot, ...] = ()  # as a revert or delete record lists them
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class Hypervisor(Protocol):
         ...
 
     def list_snapshots(self, domain: str) -> list[SnapshotInfo]:
-        """Oldest first. Raises HypervisorError (e.g. no such domain)."""
+        """Oldest first. Raises HypervisorCallError (e.g. no such domain)."""
         ...
 
     def revert(self, domain: str, name: str, *, force: bool = False) -> ActionResult: ...
@@ -128,8 +129,9 @@ class HypervisorUnavailable(Exception):
         super().__init__(message)
 
 
-class HypervisorError(Exception):
-    """A hypervisor call failed outside snapshot/revert/delete (listing, connecting)."""
+class HypervisorCallError(Exception):
+    """A hypervisor call failed outside snapshot/revert/delete (listing, connecting);
+    libvirt's code, its constant's name, its text and plain words for it."""
 
     def __init__(
         self,
@@ -148,7 +150,7 @@ class HypervisorError(Exception):
         self.plain_error = plain_error
 
 
-class ConnectError(HypervisorError):
+class ConnectError(HypervisorCallError):
     """The connection to `uri` could not be opened."""
 
 
@@ -178,15 +180,3 @@ def user_description(stored: str | None) -> str | None:
 def is_worklog_snapshot(info: SnapshotInfo) -> bool:
     """True for snapshots worklog made: the first description line starts with `worklog:`."""
     return info.description is not None and info.description.startswith(WORKLOG_MARK)
-
-
-def open_hypervisor(uri: str | None = None) -> Hypervisor:
-    """Connect with libvirt (uri None: libvirt's default). Raises HypervisorUnavailable
-    when libvirt-python is missing, ConnectError when the connection fails."""
-    try:
-        from worklog.vm import libvirt_backend  # noqa: PLC0415  (lazy: libvirt is optional)
-    except ImportError as exc:
-        if exc.name not in {"libvirt", "libvirtmod"}:
-            raise
-        raise HypervisorUnavailable(str(exc)) from exc
-    return libvirt_backend.connect(uri)

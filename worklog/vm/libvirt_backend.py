@@ -1,6 +1,6 @@
 """The libvirt-python implementation of `worklog.vm.base.Hypervisor`.
 
-Imported only by `worklog.vm.base.open_hypervisor` (it imports libvirt). All XML
+Imported only by `worklog.vm.factory.open_hypervisor` (it imports libvirt). All XML
 sent to libvirt is built with ElementTree; every libvirt error from snapshot, revert or
 delete becomes a failed ActionResult.
 """
@@ -25,7 +25,7 @@ from worklog.vm.base import (
     ConnectError,
     DiskMode,
     DiskSnapshot,
-    HypervisorError,
+    HypervisorCallError,
     SnapshotInfo,
     SnapshotKind,
     default_snapshot_name,
@@ -388,7 +388,7 @@ class LibvirtHypervisor:
             infos = [self._info(domain, snap, sources) for snap in dom.listAllSnapshots(0)]
         except libvirt.libvirtError as err:
             fields = _error_fields(err, action="snap", kind=None, quiesce=False)
-            raise HypervisorError(
+            raise HypervisorCallError(
                 self._uri,
                 fields["error_code"],
                 fields["error_message"],
@@ -413,6 +413,7 @@ class LibvirtHypervisor:
             parent=parsed.parent,
             is_current=bool(snap.isCurrent(0)),
             kind=parsed.kind,
+            disks=parsed.disks,
         )
 
     # revert and delete ------------------------------------------------------------------
