@@ -674,3 +674,53 @@ def test_text_the_logs_encoding_cannot_hold_stops_before_libvirt(
     assert log.read_bytes() == before
     assert wl("snap", "web01", "--connect", uri, "--name", "Grüße").code == 0
     assert exported(log)[-1]["snapshot"]["name"] == "Grüße"
+
+
+def _cp1252_with_ascii_ends() -> bytes:
+    """A cp1252 log whose first 4 KiB and last 64 KiB are ASCII: only a full read finds
+    the `ü` in its middle; today's plan is at its end."""
+    line = "x" * 60
+    notes = "".join(f"\n09:{i % 60:02} 2026-11-24\nnote {i} {line}\n" for i in range(1000))
+    head = "".join(f"\n09:{i % 60:02} 2026-11-20\nold {i} {line}\n" for i in range(100))
+    middle = "\n10:00 2026-11-21\nGrüße from the middle\n"
+    return (".LOG\n" + head + middle + notes + PLAN.removeprefix(".LOG\n")).encode("cp1252")
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["snap", "web01", "--name", "快照"], "--name"),
+        (["snap", "web01", "--description", "快照"], "--description"),
+        (["revert", "web01", "快照"], "SNAPSHOT"),
+        (["snap-delete", "web01", "快照"], "SNAPSHOT"),
+    ],
+)
+def test_a_value_a_cp1252_log_with_ascii_ends_cannot_hold_stops_before_libvirt(
+    wl: Worklog, log: Path, uri: str, args: list[str], option: str
+) -> None:
+    log.write_bytes(_cp1252_with_ascii_ends())
+    before = log.read_bytes()
+    run = wl(*args, "--connect", uri)
+    assert (run.code, run.out) == (4, "")
+    assert run.err == (
+        f"worklog: {log}: {option} '快照' cannot be written in the log's encoding (cp1252): "
+        "nothing was done\n"
+    )
+    assert log.read_bytes() == before
+
+
+def test_a_libvirt_description_the_log_cannot_hold_stops_revert_and_delete(
+    wl: Worklog, log: Path, tmp_path: Path, libvirt_python: None
+) -> None:
+    domain = NodeDomain("web01", snapshots=(NodeSnapshot("s1", T0, description="worklog: 快照"),))
+    uri = write_node(tmp_path, [domain])
+    log.write_bytes(_cp1252_with_ascii_ends())
+    before = log.read_bytes()
+    for command in ("revert", "snap-delete"):
+        run = wl(command, "web01", "s1", "--connect", uri)
+        assert (run.code, run.out) == (4, "")
+        assert run.err == (
+            f"worklog: {log}: the record line 'description: 快照' cannot be written in the "
+            "log's encoding (cp1252): nothing was done\n"
+        )
+    assert log.read_bytes() == before

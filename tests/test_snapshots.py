@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from worklog.cli.snap_output import render_rows, row_json, task_error
 from worklog.config import Config
 from worklog.errors import UsageError
 from worklog.format.document import Document, parse
 from worklog.history.export import entry_record
 from worklog.store.logfile import LogFile
-from worklog.cli.snap_output import render_rows, row_json, task_error
 from worklog.vm.actions import prune_candidates
 from worklog.vm.base import (
     ActionResult,

@@ -8,18 +8,14 @@ hands them `open_hypervisor` (libvirt), the unit tests an in-memory host
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Callable, Mapping
 
 from worklog.config import Config
 from worklog.vm.base import ConnectError, Hypervisor, HypervisorUnavailable
 
-
-class Factory(Protocol):
-    """Opens a connection to ``uri`` (None: the backend's default). Raises ConnectError
-    when it cannot be opened, HypervisorUnavailable when the backend is missing."""
-
-    def __call__(self, uri: str | None) -> Hypervisor: ...
+Factory = Callable[[str | None], Hypervisor]
+"""Opens a connection to a URI (None: the backend's default). Raises ConnectError when it
+cannot be opened, HypervisorUnavailable when the backend is missing."""
 
 
 def open_hypervisor(uri: str | None = None) -> Hypervisor:
