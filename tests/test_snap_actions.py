@@ -240,15 +240,29 @@ def test_the_bug_case_is_one_the_end_of_the_log_cannot_decide(cp1252_log: Path) 
     assert LogFile(cp1252_log).load().doc.codec.encoding == "cp1252"
 
 
+def _snap_name(s: Services) -> object:
+    return actions.snap(SnapRequest((Target("web01"),), name="快照"), s)
+
+
+def _snap_description(s: Services) -> object:
+    return actions.snap(SnapRequest((Target("web01"),), description="快照"), s)
+
+
+def _revert(s: Services) -> object:
+    return actions.revert(Target("web01"), "快照", s)
+
+
+def _delete(s: Services) -> object:
+    return actions.delete(Target("web01"), "快照", s)
+
+
+def _prune(s: Services) -> object:
+    return actions.prune(Target("快照"), 1, s)
+
+
 @pytest.mark.parametrize(
     "call",
-    [
-        lambda s: actions.snap(SnapRequest((Target("web01"),), name="快照"), s),
-        lambda s: actions.snap(SnapRequest((Target("web01"),), description="快照"), s),
-        lambda s: actions.revert(Target("web01"), "快照", s),
-        lambda s: actions.delete(Target("web01"), "快照", s),
-        lambda s: actions.prune(Target("快照"), 1, s),
-    ],
+    [_snap_name, _snap_description, _revert, _delete, _prune],
     ids=["snap-name", "snap-description", "revert", "snap-delete", "prune"],
 )
 def test_a_value_the_log_cannot_hold_stops_every_action_before_libvirt(
