@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.snap_logs import cp1252_with_ascii_ends
 from worklog.errors import LogFileError
 from worklog.format.document import parse
 from worklog.history.export import entry_record
@@ -41,19 +42,8 @@ TASK = 'see"10:19 2026-11-26" item 1: qemu 8.2 on web01'
 LOST = "lab.example.net"
 
 
-def _notes(day: str, count: int) -> str:
-    return "".join(f"\n09:{i % 60:02} {day}\nnote {i} " + "x" * 60 + "\n" for i in range(count))
+CP1252_ASCII_TAIL = cp1252_with_ascii_ends(PLAN)
 
-
-#: A cp1252 log whose first 4 KiB and last 64 KiB are ASCII: neither end can tell UTF-8
-#: from cp1252; only the `ü` in the middle does. Today's plan is at its end.
-CP1252_ASCII_TAIL = (
-    ".LOG\n"
-    + _notes("2026-11-20", 100)
-    + "\n10:00 2026-11-21\nGrüße from the middle\n"
-    + _notes("2026-11-24", 1000)
-    + PLAN.removeprefix(".LOG")
-).encode("cp1252")
 
 @pytest.fixture
 def host() -> FakeHost:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.libvirt_nodes import IMAGE_DIR, NodeDisk, NodeDomain, NodeSnapshot, write_node
+from tests.snap_logs import cp1252_with_ascii_ends
 from worklog.cli.app import main
 from worklog.cli.snap_output import Progress
 from worklog.format.document import parse
@@ -676,16 +677,6 @@ def test_text_the_logs_encoding_cannot_hold_stops_before_libvirt(
     assert exported(log)[-1]["snapshot"]["name"] == "Grüße"
 
 
-def _cp1252_with_ascii_ends() -> bytes:
-    """A cp1252 log whose first 4 KiB and last 64 KiB are ASCII: only a full read finds
-    the `ü` in its middle; today's plan is at its end."""
-    line = "x" * 60
-    notes = "".join(f"\n09:{i % 60:02} 2026-11-24\nnote {i} {line}\n" for i in range(1000))
-    head = "".join(f"\n09:{i % 60:02} 2026-11-20\nold {i} {line}\n" for i in range(100))
-    middle = "\n10:00 2026-11-21\nGrüße from the middle\n"
-    return (".LOG\n" + head + middle + notes + PLAN.removeprefix(".LOG\n")).encode("cp1252")
-
-
 @pytest.mark.parametrize(
     ("args", "option"),
     [
@@ -698,7 +689,7 @@ def _cp1252_with_ascii_ends() -> bytes:
 def test_a_value_a_cp1252_log_with_ascii_ends_cannot_hold_stops_before_libvirt(
     wl: Worklog, log: Path, uri: str, args: list[str], option: str
 ) -> None:
-    log.write_bytes(_cp1252_with_ascii_ends())
+    log.write_bytes(cp1252_with_ascii_ends(PLAN))
     before = log.read_bytes()
     run = wl(*args, "--connect", uri)
     assert (run.code, run.out) == (4, "")
@@ -714,7 +705,7 @@ def test_a_libvirt_description_the_log_cannot_hold_stops_revert_and_delete(
 ) -> None:
     domain = NodeDomain("web01", snapshots=(NodeSnapshot("s1", T0, description="worklog: 快照"),))
     uri = write_node(tmp_path, [domain])
-    log.write_bytes(_cp1252_with_ascii_ends())
+    log.write_bytes(cp1252_with_ascii_ends(PLAN))
     before = log.read_bytes()
     for command in ("revert", "snap-delete"):
         run = wl(command, "web01", "s1", "--connect", uri)
