@@ -30,8 +30,8 @@ from worklog.vm.base import (  # noqa: E402
     worklog_description,
 )
 from worklog.vm.factory import open_hypervisor  # noqa: E402
-from worklog.vm.libvirt_backend import (  # noqa: E402
-    LibvirtHypervisor,
+from worklog.vm.libvirt_backend import LibvirtHypervisor  # noqa: E402
+from worklog.vm.libvirt_xml import (  # noqa: E402
     overlay_path,
     read_disks,
     snapshot_xml,

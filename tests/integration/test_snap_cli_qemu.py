@@ -25,7 +25,7 @@ pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 from tests.snap_logs import cp1252_with_ascii_ends
 from worklog.cli.app import main
 from worklog.format.document import parse
-from worklog.vm.libvirt_backend import overlay_path, read_disks
+from worklog.vm.libvirt_xml import overlay_path, read_disks
 
 pytestmark = pytest.mark.integration
 

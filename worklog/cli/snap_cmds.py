@@ -98,43 +98,51 @@ def _run(sess: Session, given: Given, call: Callable[[Services], Outcome]) -> No
 # --- snap -------------------------------------------------------------------------------
 
 
+DomainsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Domains to snapshot; DOMAIN@URI takes one from another host "
+        "(web01@qemu+ssh://root@host/system).",
+        metavar="DOMAIN",
+    ),
+]
+NameOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--name", "-n", metavar="NAME", help="Snapshot name (default DOMAIN-YYYYMMDD-HHMMSS)."
+    ),
+]
+DescriptionOpt = Annotated[
+    str | None, typer.Option("--description", "-d", metavar="TEXT", help="Stored as typed.")
+]
+DiskOnlyOpt = Annotated[
+    bool, typer.Option("--disk-only", help="External disk-only snapshot (overlay files).")
+]
+InternalOpt = Annotated[
+    bool, typer.Option("--internal", help="Internal snapshot even with raw disks (which fail).")
+]
+QuiesceOpt = Annotated[
+    bool, typer.Option("--quiesce", help="Freeze guest file systems (needs the guest agent).")
+]
+KeepOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--keep", min=1, metavar="K", help="Then delete all but the newest K worklog snapshots."
+    ),
+]
+
+
 def snap(
     ctx: typer.Context,
-    domains: Annotated[
-        list[str],
-        typer.Argument(
-            help="Domains to snapshot; DOMAIN@URI takes one from another host "
-            "(web01@qemu+ssh://root@host/system).",
-            metavar="DOMAIN",
-        ),
-    ],
+    domains: DomainsArg,
     connect: ConnectOpt = None,
-    name: Annotated[
-        str | None,
-        typer.Option(
-            "--name", "-n", metavar="NAME", help="Snapshot name (default DOMAIN-YYYYMMDD-HHMMSS)."
-        ),
-    ] = None,
-    description: Annotated[
-        str | None, typer.Option("--description", "-d", metavar="TEXT", help="Stored as typed.")
-    ] = None,
-    disk_only: Annotated[
-        bool, typer.Option("--disk-only", help="External disk-only snapshot (overlay files).")
-    ] = False,
-    internal: Annotated[
-        bool,
-        typer.Option("--internal", help="Internal snapshot even with raw disks (which fail)."),
-    ] = False,
-    quiesce: Annotated[
-        bool, typer.Option("--quiesce", help="Freeze guest file systems (needs the guest agent).")
-    ] = False,
+    name: NameOpt = None,
+    description: DescriptionOpt = None,
+    disk_only: DiskOnlyOpt = False,
+    internal: InternalOpt = False,
+    quiesce: QuiesceOpt = False,
     for_: ForOpt = None,
-    keep: Annotated[
-        int | None,
-        typer.Option(
-            "--keep", min=1, metavar="K", help="Then delete all but the newest K worklog snapshots."
-        ),
-    ] = None,
+    keep: KeepOpt = None,
 ) -> None:
     """Snapshot every disk of each DOMAIN and log it: internal when all disks are qcow2,
     else external disk-only (atomic). Exit 1 when any failed, 5 when unreachable."""

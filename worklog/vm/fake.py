@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import PurePath
 
 from worklog.vm.base import (
     Action,
@@ -24,6 +23,7 @@ from worklog.vm.base import (
     SnapshotKind,
     default_snapshot_name,
 )
+from worklog.vm.libvirt_xml import overlay_path
 
 DEFAULT_URI = "fake:///default"
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -126,11 +126,6 @@ class FakeHost:
         return FakeHypervisor(self, uri or DEFAULT_URI)
 
 
-def overlay(source: str, name: str) -> str:
-    path = PurePath(source)
-    return str(path.with_name(f"{path.stem}.{name}.qcow2"))
-
-
 class FakeHypervisor:
     """One connection to a FakeHost's URI."""
 
@@ -184,7 +179,7 @@ class FakeHypervisor:
         )
         disks = tuple(
             DiskSnapshot(
-                d.target, d.source if kind == "internal" else overlay(d.source, name), kind
+                d.target, d.source if kind == "internal" else overlay_path(d.source, name), kind
             )
             for d in dom.disks
         )
