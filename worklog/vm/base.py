@@ -8,6 +8,7 @@ libvirt: worklog.vm.factory loads the libvirt backend only when a connection is 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -152,6 +153,22 @@ class HypervisorCallError(Exception):
 
 class ConnectError(HypervisorCallError):
     """The connection to `uri` could not be opened."""
+
+
+def check_snapshot_options(*, disk_only: bool, quiesce: bool, force_internal: bool) -> None:
+    """ValueError for contradictory options: internal forced with disk-only or quiesce."""
+    if force_internal and (disk_only or quiesce):
+        raise ValueError("force_internal excludes disk_only and quiesce")
+
+
+def snapshot_kind(
+    formats: Iterable[str | None], *, disk_only: bool, quiesce: bool, force_internal: bool
+) -> SnapshotKind:
+    """Internal when every disk (its image ``formats``) is qcow2 and neither disk-only
+    nor quiesce is asked, or when forced; else external disk-only."""
+    check_snapshot_options(disk_only=disk_only, quiesce=quiesce, force_internal=force_internal)
+    qcow2 = all(fmt == "qcow2" for fmt in formats)
+    return "internal" if force_internal or (qcow2 and not disk_only and not quiesce) else "external"
 
 
 def default_snapshot_name(domain: str, now: datetime, existing: set[str]) -> str:

@@ -21,7 +21,9 @@ from worklog.vm.base import (
     HypervisorCallError,
     SnapshotInfo,
     SnapshotKind,
+    check_snapshot_options,
     default_snapshot_name,
+    snapshot_kind,
 )
 from worklog.vm.libvirt_xml import overlay_path
 
@@ -163,19 +165,18 @@ class FakeHypervisor:
         quiesce: bool = False,
         force_internal: bool = False,
     ) -> ActionResult:
-        if force_internal and (disk_only or quiesce):
-            raise ValueError("force_internal excludes disk_only and quiesce")
+        check_snapshot_options(disk_only=disk_only, quiesce=quiesce, force_internal=force_internal)
         self.host.calls.append(("snapshot", domain, str(name)))
         result = ActionResult("snap", domain, self._uri, name, ok=True, description=description)
         dom = self._domain(domain)
         if dom is None:
             return self._failed(result, NO_DOMAIN)
         name = name or default_snapshot_name(domain, self.host.now(), set(dom.snapshots))
-        qcow2 = all(d.format == "qcow2" for d in dom.disks)
-        kind: SnapshotKind = (
-            "internal"
-            if force_internal or (qcow2 and not disk_only and not quiesce)
-            else "external"
+        kind = snapshot_kind(
+            (d.format for d in dom.disks),
+            disk_only=disk_only,
+            quiesce=quiesce,
+            force_internal=force_internal,
         )
         disks = tuple(
             DiskSnapshot(

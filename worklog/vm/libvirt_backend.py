@@ -24,7 +24,9 @@ from worklog.vm.base import (
     HypervisorCallError,
     SnapshotInfo,
     SnapshotKind,
+    check_snapshot_options,
     default_snapshot_name,
+    snapshot_kind,
 )
 from worklog.vm.libvirt_xml import (
     DomainDisk,
@@ -199,8 +201,7 @@ class LibvirtHypervisor:
         quiesce: bool = False,
         force_internal: bool = False,
     ) -> ActionResult:
-        if force_internal and (disk_only or quiesce):
-            raise ValueError("force_internal excludes disk_only and quiesce")
+        check_snapshot_options(disk_only=disk_only, quiesce=quiesce, force_internal=force_internal)
         start = time.monotonic()
         result = ActionResult(
             "snap", domain, self._uri, name, ok=False, description=description or None
@@ -215,9 +216,12 @@ class LibvirtHypervisor:
                 existing = {str(s.getName()) for s in dom.listAllSnapshots(0)}
                 name = default_snapshot_name(domain, datetime.now(), existing)
             disks, skipped = read_disks(str(dom.XMLDesc(0)))
-            all_qcow2 = all(d.format == "qcow2" for d in disks)
-            internal = force_internal or (all_qcow2 and not disk_only and not quiesce)
-            kind = "internal" if internal else "external"
+            kind = snapshot_kind(
+                (d.format for d in disks),
+                disk_only=disk_only,
+                quiesce=quiesce,
+                force_internal=force_internal,
+            )
             planned = plan_disks(disks, kind, name)
             xml = snapshot_xml(name, description, kind, planned, skipped)
             snap = dom.snapshotCreateXML(xml, _create_flags(kind, quiesce=quiesce))
