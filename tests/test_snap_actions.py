@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.snap_logs import cp1252_with_ascii_ends
-from worklog.errors import LogFileError
+from worklog.cli.snap_output import not_logged, refusal
+from worklog.errors import FileChangedError, LogFileError
 from worklog.format.document import parse
 from worklog.history.export import entry_record
 from worklog.store.logfile import LogFile, TextDoesNotFit
@@ -32,7 +33,7 @@ from worklog.vm.actions import (
     SnapRequest,
     Target,
 )
-from worklog.vm.base import Hypervisor, HypervisorUnavailable
+from worklog.vm.base import ActionResult, Hypervisor, HypervisorUnavailable
 from worklog.vm.fake import DEFAULT_URI, Failure, FakeHost
 from worklog.vm.tasks import TaskNotFound
 
@@ -399,3 +400,37 @@ def test_check_fits_refusals(tmp_path: Path) -> None:
     assert str(caught.value).endswith("holds bytes that are not UTF-8")
     LogFile(path).check_fits([])
     LogFile(tmp_path / "nothing-there.LOG").check_fits(["快照"])  # a new log is UTF-8
+
+
+# --- the CLI words the library's errors ------------------------------------------------
+
+
+def test_the_cli_words_a_refusal_with_the_option_and_what_was_not_done(
+    services: Services, host: FakeHost, cp1252_log: Path
+) -> None:
+    with pytest.raises(NothingDone) as caught:
+        actions.snap(SnapRequest((Target("web01"),), name="快照"), services)
+    assert "--name" not in str(caught.value)
+    worded = refusal(caught.value, [("DOMAIN", "web01"), ("--name", "快照")])
+    assert (str(worded), worded.exit_code) == (
+        f"{cp1252_log}: --name '快照' cannot be written in the log's encoding (cp1252): "
+        "nothing was done",
+        4,
+    )
+    host.add_snapshot("web01", "older", "worklog: 快照")
+    with pytest.raises(NothingDone) as caught:
+        actions.snap(SnapRequest((Target("web01"),), name="new", keep=1), services)
+    assert str(refusal(caught.value, [("--name", "new")])) == (
+        f"{cp1252_log}: the record line 'description: 快照' cannot be written in the log's "
+        "encoding (cp1252): snap-prune was not started"
+    )
+
+
+def test_the_cli_words_a_record_that_could_not_be_appended(log: Path) -> None:
+    cause = FileChangedError(log)
+    result = ActionResult("snap", "web01", DEFAULT_URI, "s", ok=True, kind="internal")
+    worded = not_logged(NotLogged(cause, result, ()))
+    assert worded.exit_code == 3  # the cause's
+    assert str(worded) == (
+        f"{cause}; not logged: snap web01: ok, internal snapshot s of 0 disks in 0.00 s"
+    )
