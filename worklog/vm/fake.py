@@ -25,7 +25,7 @@ from worklog.vm.base import (
     default_snapshot_name,
     snapshot_kind,
 )
-from worklog.vm.libvirt_xml import overlay_path
+from worklog.vm.libvirt_xml import DomainDisk, plan_disks
 
 DEFAULT_URI = "fake:///default"
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -178,11 +178,8 @@ class FakeHypervisor:
             quiesce=quiesce,
             force_internal=force_internal,
         )
-        disks = tuple(
-            DiskSnapshot(
-                d.target, d.source if kind == "internal" else overlay_path(d.source, name), kind
-            )
-            for d in dom.disks
+        disks = plan_disks(
+            [DomainDisk(d.target, d.format, d.source, True) for d in dom.disks], kind, name
         )
         result = replace(result, name=name, kind=kind, disks=disks)
         failure = self.host.failures.get(("snapshot", domain))
