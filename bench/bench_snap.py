@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -153,6 +154,36 @@ def measure(runs: int) -> list[tuple[str, ...]]:
     ]
 
 
+def measure_lookup(runs: int, counts: tuple[int, ...] = (1, 10, 30)) -> list[tuple[str, ...]]:
+    """What `revert` and `snap-delete` add before changing anything: one listing of the
+    domain's snapshots, to know that the record (the snapshot's description and disks)
+    fits the log. Timed in-process, with the domain holding more and more snapshots."""
+    from worklog.vm.factory import open_hypervisor  # noqa: PLC0415
+
+    rows: list[tuple[str, ...]] = []
+    with small_domain() as (domain, dom):
+        hv = open_hypervisor(URI)
+        try:
+            made = 0
+            for count in counts:
+                for index in range(made, count):
+                    xml = f"<domainsnapshot><name>s{index}</name></domainsnapshot>"
+                    dom.snapshotCreateXML(xml, 0)
+                made = count
+                times = []
+                for _ in range(runs):
+                    start = time.perf_counter()
+                    hv.list_snapshots(domain)
+                    times.append(time.perf_counter() - start)
+                rows.append((f"{count} snapshot{'s' if count > 1 else ''}",
+                             ms(statistics.median(times)), "one listSnapshots and XML each"))
+        finally:
+            hv.close()
+            for snapshot in dom.listAllSnapshots(0):
+                snapshot.delete(0)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -165,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"internal snapshot of a running 64 MiB QEMU (TCG) guest, one 16 MiB qcow2 disk, "
           f"on {URI}; median of {args.runs} runs, snapshots deleted between runs (untimed)")
     print(table(measure(args.runs), ("command", "median", "ratio", "note")))
+    print("\nthe look-up before a revert or snap-delete (in-process), by snapshots of the domain")
+    print(table(measure_lookup(args.runs), ("domain holds", "median", "note")))
     return 0
 
 

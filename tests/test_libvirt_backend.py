@@ -22,16 +22,16 @@ from worklog.vm.base import (  # noqa: E402
     ConnectError,
     DiskSnapshot,
     Hypervisor,
-    HypervisorError,
+    HypervisorCallError,
     SnapshotInfo,
     default_snapshot_name,
     is_worklog_snapshot,
-    open_hypervisor,
     user_description,
     worklog_description,
 )
-from worklog.vm.libvirt_backend import (  # noqa: E402
-    LibvirtHypervisor,
+from worklog.vm.factory import open_hypervisor  # noqa: E402
+from worklog.vm.libvirt_backend import LibvirtHypervisor  # noqa: E402
+from worklog.vm.libvirt_xml import (  # noqa: E402
     overlay_path,
     read_disks,
     snapshot_xml,
@@ -229,7 +229,7 @@ def test_list_recognises_external_snapshots(hv: Hypervisor) -> None:
 
 
 def test_list_of_unknown_domain_raises(hv: Hypervisor) -> None:
-    with pytest.raises(HypervisorError) as caught:
+    with pytest.raises(HypervisorCallError) as caught:
         hv.list_snapshots("nope")
     assert caught.value.code == 42
     assert caught.value.error_name == "VIR_ERR_NO_DOMAIN"
@@ -315,7 +315,10 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_importing_the_interface_does_not_import_libvirt() -> None:
-    proc = _run("import sys, worklog.vm.base; print('libvirt' in sys.modules)")
+    proc = _run(
+        "import sys, worklog.vm.base, worklog.vm.factory, worklog.vm.actions, "
+        "worklog.vm.listing; print('libvirt' in sys.modules)"
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
 
@@ -323,7 +326,8 @@ def test_importing_the_interface_does_not_import_libvirt() -> None:
 def test_missing_libvirt_raises_unavailable_with_install_hint() -> None:
     proc = _run(
         "import sys; sys.modules['libvirt'] = None\n"
-        "from worklog.vm.base import HypervisorUnavailable, open_hypervisor\n"
+        "from worklog.vm.base import HypervisorUnavailable\n"
+        "from worklog.vm.factory import open_hypervisor\n"
         "try:\n    open_hypervisor('test:///default')\n"
         "except HypervisorUnavailable as exc:\n    print(exc)\n"
     )

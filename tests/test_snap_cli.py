@@ -23,7 +23,8 @@ import pytest
 
 from tests.cli_runner import Run, run_worklog
 from tests.libvirt_nodes import IMAGE_DIR, NodeDisk, NodeDomain, NodeSnapshot, write_node
-from worklog.cli.snap_cmds import Progress
+from tests.snap_logs import cp1252_with_ascii_ends
+from worklog.cli.snap_output import Progress
 from worklog.format.document import parse
 from worklog.history.export import entry_record
 from worklog.store.logfile import LogFile
@@ -663,3 +664,43 @@ def test_text_the_logs_encoding_cannot_hold_stops_before_libvirt(
     assert log.read_bytes() == before
     assert wl("snap", "web01", "--connect", uri, "--name", "Grüße").code == 0
     assert exported(log)[-1]["snapshot"]["name"] == "Grüße"
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["snap", "web01", "--name", "快照"], "--name"),
+        (["snap", "web01", "--description", "快照"], "--description"),
+        (["revert", "web01", "快照"], "SNAPSHOT"),
+        (["snap-delete", "web01", "快照"], "SNAPSHOT"),
+    ],
+)
+def test_a_value_a_cp1252_log_with_ascii_ends_cannot_hold_stops_before_libvirt(
+    wl: Worklog, log: Path, uri: str, args: list[str], option: str
+) -> None:
+    log.write_bytes(cp1252_with_ascii_ends(PLAN))
+    before = log.read_bytes()
+    run = wl(*args, "--connect", uri)
+    assert (run.code, run.out) == (4, "")
+    assert run.err == (
+        f"worklog: {log}: {option} '快照' cannot be written in the log's encoding (cp1252): "
+        "nothing was done\n"
+    )
+    assert log.read_bytes() == before
+
+
+def test_a_libvirt_description_the_log_cannot_hold_stops_revert_and_delete(
+    wl: Worklog, log: Path, tmp_path: Path, libvirt_python: None
+) -> None:
+    domain = NodeDomain("web01", snapshots=(NodeSnapshot("s1", T0, description="worklog: 快照"),))
+    uri = write_node(tmp_path, [domain])
+    log.write_bytes(cp1252_with_ascii_ends(PLAN))
+    before = log.read_bytes()
+    for command in ("revert", "snap-delete"):
+        run = wl(command, "web01", "s1", "--connect", uri)
+        assert (run.code, run.out) == (4, "")
+        assert run.err == (
+            f"worklog: {log}: the record line 'description: 快照' cannot be written in the "
+            "log's encoding (cp1252): nothing was done\n"
+        )
+    assert log.read_bytes() == before

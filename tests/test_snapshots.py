@@ -1,4 +1,5 @@
-"""worklog.vm.records: records, tags, URIs, tasks, retention and the `snaps` join (pure)."""
+"""The vm layer's pure parts: records and tags (records), URIs (factory), tasks (tasks),
+retention (actions.prune_candidates), the `snaps` join (listing) and its rendering (cli)."""
 
 from __future__ import annotations
 
@@ -10,36 +11,40 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from worklog.cli.snap_output import render_rows, row_json, task_error
 from worklog.config import Config
 from worklog.errors import UsageError
 from worklog.format.document import Document, parse
 from worklog.history.export import entry_record
 from worklog.store.logfile import LogFile
+from worklog.vm.actions import prune_candidates
 from worklog.vm.base import (
     ActionResult,
     ConnectError,
     DiskSnapshot,
-    HypervisorError,
+    HypervisorCallError,
     SnapshotInfo,
 )
-from worklog.vm.records import (
+from worklog.vm.factory import resolve_uri, split_target
+from worklog.vm.listing import (
     SnapRow,
-    active_task,
-    connect_failure,
     join,
-    listing_failure,
     logged_domains,
-    prune_candidates,
-    record_lines,
-    render_rows,
-    resolve_task,
-    resolve_uri,
     snapshot_entries,
-    snapshot_tags,
-    split_description,
-    split_target,
-    stored_description,
     tree_order,
+)
+from worklog.vm.records import (
+    connect_failure,
+    listing_failure,
+    record_lines,
+    snapshot_tags,
+)
+from worklog.vm.tasks import (
+    TaskNotFound,
+    active_task,
+    resolve_task,
+    split_description,
+    stored_description,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,7 +199,7 @@ def test_record_of_a_refused_connection() -> None:
 
 
 def test_record_of_a_failed_listing_before_pruning() -> None:
-    exc = HypervisorError(URI, 1, "internal error", error_name="VIR_ERR_INTERNAL_ERROR")
+    exc = HypervisorCallError(URI, 1, "internal error", error_name="VIR_ERR_INTERNAL_ERROR")
     assert record_lines(listing_failure("web01", URI, exc)) == [
         "worklog snap-prune web01: failed, cannot list the snapshots",
         "result: failed",
@@ -351,7 +356,7 @@ def test_description_round_trip(text: str | None, task: str | None) -> None:
 def test_uri_precedence() -> None:
     config = Config(libvirt_uri="qemu+ssh://cfg/system", path=Path("/c/config.toml"))
     env = {"LIBVIRT_DEFAULT_URI": "qemu:///session"}
-    assert resolve_uri("test:///default", env, config) == ("test:///default", "--connect")
+    assert resolve_uri("test:///default", env, config) == ("test:///default", "asked for")
     assert resolve_uri(None, env, config) == ("qemu:///session", "$LIBVIRT_DEFAULT_URI")
     assert resolve_uri(None, {}, config) == ("qemu+ssh://cfg/system", "/c/config.toml")
     assert resolve_uri(None, {"LIBVIRT_DEFAULT_URI": ""}, Config()) == (None, "libvirt's default")
@@ -426,18 +431,33 @@ def test_for_item_and_for_stamp() -> None:
 
 
 @pytest.mark.parametrize(
-    ("spec", "today", "message"),
+    ("spec", "today", "problem", "message"),
     [
-        ("9", TODAY, "--for 9: today's plan (11:02 2026-11-26) has no item 9"),
-        ("1", date(2026, 11, 30), "--for 1: no plan for today (an entry tagged GTD) in the log"),
-        ("10:31 2026-11-26", TODAY, "--for 10:31 2026-11-26: no entry with that stamp in the log"),
-        ("soon", TODAY, "--for: 'soon' is not a stamp"),
+        ("9", TODAY, "no-item", "--for 9: today's plan (11:02 2026-11-26) has no item 9"),
+        (
+            "1",
+            date(2026, 11, 30),
+            "no-plan",
+            "--for 1: no plan for today (an entry tagged GTD) in the log",
+        ),
+        (
+            "10:31 2026-11-26",
+            TODAY,
+            "no-entry",
+            "--for 10:31 2026-11-26: no entry with that stamp in the log",
+        ),
+        ("soon", TODAY, "not-a-stamp", "--for: 'soon' is not a stamp"),
     ],
 )
-def test_task_errors(spec: str, today: date, message: str) -> None:
-    with pytest.raises(UsageError) as caught:
+def test_task_errors(spec: str, today: date, problem: str, message: str) -> None:
+    """The library says what is missing (data); the CLI words it with the option."""
+    with pytest.raises(TaskNotFound) as caught:
         resolve_task(doc_of(PLANS), spec, today)
-    assert str(caught.value).startswith(message)
+    assert (caught.value.spec, caught.value.problem) == (spec, problem)
+    assert "--for" not in str(caught.value)
+    worded = task_error(caught.value, Path("w.LOG"))
+    assert isinstance(worded, UsageError)
+    assert str(worded).startswith(message)
 
 
 def test_cross_reference_takes_the_files_stamp_shape() -> None:
@@ -563,7 +583,7 @@ def local(second: int) -> str:
 
 def test_join_marks_unknown_and_gone_snapshots() -> None:
     stamp_of_old = datetime(2026, 11, 26, 14, 6).astimezone().isoformat()
-    assert [r.to_json() for r in _rows()] == [
+    assert [row_json(r) for r in _rows()] == [
         {
             "name": "s1",
             "created": local(1),

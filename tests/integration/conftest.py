@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from worklog.vm.base import ConnectError, Hypervisor, HypervisorUnavailable, open_hypervisor
+from worklog.vm.base import ConnectError, Hypervisor, HypervisorUnavailable
+from worklog.vm.factory import open_hypervisor
 
 URI = "qemu:///system"
 MakeDomain = Callable[..., str]

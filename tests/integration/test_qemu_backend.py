@@ -18,7 +18,7 @@ import pytest
 libvirt = pytest.importorskip("libvirt")
 
 from worklog.vm.base import ActionResult, Hypervisor, worklog_description  # noqa: E402
-from worklog.vm.libvirt_backend import overlay_path, read_disks  # noqa: E402
+from worklog.vm.libvirt_xml import overlay_path, read_disks  # noqa: E402
 
 pytestmark = pytest.mark.integration
 

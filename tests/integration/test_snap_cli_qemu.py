@@ -22,8 +22,9 @@ import pytest
 pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 
 from tests.cli_runner import Run, run_worklog
+from tests.snap_logs import cp1252_with_ascii_ends
 from worklog.format.document import parse
-from worklog.vm.libvirt_backend import overlay_path, read_disks
+from worklog.vm.libvirt_xml import overlay_path, read_disks
 
 pytestmark = pytest.mark.integration
 
@@ -382,3 +383,64 @@ def test_failures_are_logged(
         assert (libvirt_snapshots(conn, domain), sources(conn, domain)) == before
     run = wl("export", "--format", "json")
     assert json.loads(run.out)[-1]["snapshot"]["result"] == "failed"
+
+
+# --- a record the log cannot hold: nothing is done ---------------------------------------
+
+
+def make_snapshot(conn: Any, domain: str, name: str, description: str | None = None) -> None:
+    root = ET.Element("domainsnapshot")
+    ET.SubElement(root, "name").text = name
+    if description is not None:
+        ET.SubElement(root, "description").text = description
+    conn.lookupByName(domain).snapshotCreateXML(ET.tostring(root, encoding="unicode"), 0)
+
+
+def current_snapshot(conn: Any, domain: str) -> str:
+    return str(conn.lookupByName(domain).snapshotCurrent(0).getName())
+
+
+def refused(run: Run, log: Path, what: str) -> bool:
+    return (run.code, run.out, run.err) == (
+        4,
+        "",
+        f"worklog: {log}: {what} cannot be written in the log's encoding (cp1252): "
+        "nothing was done\n",
+    )
+
+
+def test_snap_with_a_name_the_log_cannot_hold_takes_no_snapshot(
+    conn: Any, make_domain: MakeDomain, wl: Worklog, log: Path
+) -> None:
+    """A cp1252 log whose ends are ASCII: the log file reads what it must to be sure."""
+    qcow2, raw = make_domain("qcow2"), make_domain("raw")
+    log.write_bytes(cp1252_with_ascii_ends(PLAN))
+    before = log.read_bytes()
+    disks = sources(conn, raw)
+    assert refused(wl("snap", qcow2, raw, "--name", "快照"), log, "--name '快照'")
+    assert refused(wl("snap", qcow2, "--description", "快照"), log, "--description '快照'")
+    assert libvirt_snapshots(conn, qcow2) == libvirt_snapshots(conn, raw) == []
+    assert "快照" not in image_snapshots(sources(conn, qcow2)["vda"])
+    assert sources(conn, raw) == disks  # no overlay either
+    assert log.read_bytes() == before
+    assert wl("snap", qcow2, "--name", "Grüße").code == 0  # what cp1252 holds goes in
+    assert libvirt_snapshots(conn, qcow2) == ["Grüße"]
+
+
+def test_revert_and_delete_that_the_log_cannot_record_change_nothing(
+    conn: Any, make_domain: MakeDomain, wl: Worklog, log: Path
+) -> None:
+    domain = make_domain("qcow2")
+    make_snapshot(conn, domain, "快照")
+    make_snapshot(conn, domain, "described", "worklog: 快照 before qemu 8.2")
+    make_snapshot(conn, domain, "later")
+    log.write_bytes(cp1252_with_ascii_ends(PLAN))
+    before = log.read_bytes()
+    line = "the record line 'description: 快照 before qemu 8.2'"
+    for command in ("revert", "snap-delete"):
+        assert refused(wl(command, domain, "快照"), log, "SNAPSHOT '快照'")
+        assert refused(wl(command, domain, "described"), log, line)
+    assert current_snapshot(conn, domain) == "later"
+    assert libvirt_snapshots(conn, domain) == sorted(["快照", "described", "later"])
+    assert log.read_bytes() == before
+    assert conn.lookupByName(domain).isActive()

@@ -10,6 +10,20 @@ from worklog.errors import LogFileError
 from worklog.format.encoding import Codec
 from worklog.store.fs import read_all
 
+
+class TextDoesNotFit(LogFileError):
+    """A text the log cannot hold: its encoding has no place for a character, or the
+    text carries bytes that are not UTF-8 into a UTF-8 log. Nothing was written."""
+
+    def __init__(self, path: Path, text: str, encoding: str, *, foreign_bytes: bool) -> None:
+        why = ("holds bytes that are not UTF-8" if foreign_bytes
+               else f"cannot be written in the log's encoding ({encoding})")
+        super().__init__(path, f"{text!r} {why}")
+        self.text = text
+        self.encoding = encoding
+        self.foreign_bytes = foreign_bytes
+
+
 _FOREIGN_BYTE = re.compile("[\udc80-\udcff]")
 
 

@@ -22,7 +22,7 @@ import contextlib
 import hashlib
 import mmap
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -38,12 +38,13 @@ from worklog.format.encoding import Codec
 from worklog.format.stamps import DEFAULT_SHAPE, Shape
 from worklog.format.writer import Style, new_file_text, render_append
 from worklog.store import fit, fs
+from worklog.store.fit import TextDoesNotFit
 from worklog.store.fs import TMP_MARK, NotRegularFileError, open_regular, read_all, read_at
 from worklog.store.lock import locked
 from worklog.store.tail import Tail, read_tail
 from worklog.store.undo_journal import journal_path, recover, replace_end
 
-__all__ = ["SMALL_FILE", "Appended", "Fingerprint", "Loaded", "LogFile", "Tail"]
+__all__ = ["SMALL_FILE", "Appended", "Fingerprint", "Loaded", "LogFile", "Tail", "TextDoesNotFit"]
 
 #: Up to this size a rewrite copies the whole file (temp file and rename).
 SMALL_FILE = 4 * 1024 * 1024
@@ -164,6 +165,42 @@ class LogFile:
 
     def exists(self) -> bool:
         return self.path.is_file()
+
+    def check_fits(self, texts: Iterable[str]) -> None:
+        """Raise TextDoesNotFit for the first of ``texts`` that an append could not write,
+        deciding the encoding as ``append`` does, so always with certainty: a missing or
+        empty file becomes UTF-8; else the file's end tells, and when the end is pure ASCII
+        without a BOM (UTF-8 or ANSI?) the whole file is read. ASCII texts fit any log
+        and read nothing."""
+        pending = [text for text in texts if not text.isascii()]
+        if not pending:
+            return
+        codec = Codec("utf-8")
+        try:
+            self._recover_if_needed()
+            fd = open_regular(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            fd = -1
+        except OSError as exc:
+            raise self._error(exc) from exc
+        if fd >= 0:
+            try:
+                if os.fstat(fd).st_size:
+                    tail = self._tail_from_fd(fd, None)
+                    codec = tail.doc.codec
+                    if not tail.codec_certain:
+                        codec = fit.certain_codec(fd, codec, self.options.ansi)
+            except OSError as exc:
+                raise self._error(exc) from exc
+            finally:
+                os.close(fd)
+        for text in pending:
+            try:
+                codec.encode(text)
+            except UnicodeEncodeError:
+                raise TextDoesNotFit(self.path, text, codec.label, foreign_bytes=False) from None
+            if codec.encoding == "utf-8" and fit.foreign_bytes(text):
+                raise TextDoesNotFit(self.path, text, codec.label, foreign_bytes=True)
 
     def load(self) -> Loaded:
         """Read and parse the whole file."""

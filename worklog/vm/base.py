@@ -1,13 +1,14 @@
-"""The hypervisor layer behind `worklog snap`: value types, a small interface, a factory.
+"""The hypervisor layer behind `worklog snap`: value types, the backend protocol, errors.
 
 Pure library: it never prints and never touches the log file. Every snapshot, revert or
-delete returns an `ActionResult` value, whether it succeeded or failed; the CLI turns it
-into a log record and a message. Importing this module does not import libvirt:
-`open_hypervisor` loads the libvirt backend only when called.
+delete returns an `ActionResult` value, whether it succeeded or failed; the use cases
+(worklog.vm.actions) turn it into a log record. Importing this module does not import
+libvirt: worklog.vm.factory loads the libvirt backend only when a connection is opened.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -49,6 +50,7 @@ class SnapshotInfo:
     parent: str | None
     is_current: bool
     kind: SnapshotKind
+    disks: tuple[DiskSnapshot, ...] = ()  # as a revert or delete record lists them
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class Hypervisor(Protocol):
         ...
 
     def list_snapshots(self, domain: str) -> list[SnapshotInfo]:
-        """Oldest first. Raises HypervisorError (e.g. no such domain)."""
+        """Oldest first. Raises HypervisorCallError (e.g. no such domain)."""
         ...
 
     def revert(self, domain: str, name: str, *, force: bool = False) -> ActionResult: ...
@@ -128,8 +130,9 @@ class HypervisorUnavailable(Exception):
         super().__init__(message)
 
 
-class HypervisorError(Exception):
-    """A hypervisor call failed outside snapshot/revert/delete (listing, connecting)."""
+class HypervisorCallError(Exception):
+    """A hypervisor call failed outside snapshot/revert/delete (listing, connecting);
+    libvirt's code, its constant's name, its text and plain words for it."""
 
     def __init__(
         self,
@@ -148,8 +151,24 @@ class HypervisorError(Exception):
         self.plain_error = plain_error
 
 
-class ConnectError(HypervisorError):
+class ConnectError(HypervisorCallError):
     """The connection to `uri` could not be opened."""
+
+
+def check_snapshot_options(*, disk_only: bool, quiesce: bool, force_internal: bool) -> None:
+    """ValueError for contradictory options: internal forced with disk-only or quiesce."""
+    if force_internal and (disk_only or quiesce):
+        raise ValueError("force_internal excludes disk_only and quiesce")
+
+
+def snapshot_kind(
+    formats: Iterable[str | None], *, disk_only: bool, quiesce: bool, force_internal: bool
+) -> SnapshotKind:
+    """Internal when every disk (its image ``formats``) is qcow2 and neither disk-only
+    nor quiesce is asked, or when forced; else external disk-only."""
+    check_snapshot_options(disk_only=disk_only, quiesce=quiesce, force_internal=force_internal)
+    qcow2 = all(fmt == "qcow2" for fmt in formats)
+    return "internal" if force_internal or (qcow2 and not disk_only and not quiesce) else "external"
 
 
 def default_snapshot_name(domain: str, now: datetime, existing: set[str]) -> str:
@@ -178,15 +197,3 @@ def user_description(stored: str | None) -> str | None:
 def is_worklog_snapshot(info: SnapshotInfo) -> bool:
     """True for snapshots worklog made: the first description line starts with `worklog:`."""
     return info.description is not None and info.description.startswith(WORKLOG_MARK)
-
-
-def open_hypervisor(uri: str | None = None) -> Hypervisor:
-    """Connect with libvirt (uri None: libvirt's default). Raises HypervisorUnavailable
-    when libvirt-python is missing, ConnectError when the connection fails."""
-    try:
-        from worklog.vm import libvirt_backend  # noqa: PLC0415  (lazy: libvirt is optional)
-    except ImportError as exc:
-        if exc.name not in {"libvirt", "libvirtmod"}:
-            raise
-        raise HypervisorUnavailable(str(exc)) from exc
-    return libvirt_backend.connect(uri)

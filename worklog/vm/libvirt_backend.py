@@ -1,20 +1,17 @@
 """The libvirt-python implementation of `worklog.vm.base.Hypervisor`.
 
-Imported only by `worklog.vm.base.open_hypervisor` (it imports libvirt). All XML
-sent to libvirt is built with ElementTree; every libvirt error from snapshot, revert or
-delete becomes a failed ActionResult.
+Imported only by `worklog.vm.factory.open_hypervisor` (it imports libvirt). All XML
+sent to libvirt is built with ElementTree (worklog.vm.libvirt_xml); every libvirt error
+from snapshot, revert or delete becomes a failed ActionResult.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from pathlib import PurePath
+from dataclasses import replace
+from datetime import datetime
 from typing import Any, TypedDict
 
 import libvirt
@@ -23,12 +20,22 @@ from worklog.vm.base import (
     Action,
     ActionResult,
     ConnectError,
-    DiskMode,
     DiskSnapshot,
-    HypervisorError,
+    HypervisorCallError,
     SnapshotInfo,
     SnapshotKind,
+    check_snapshot_options,
     default_snapshot_name,
+    snapshot_kind,
+)
+from worklog.vm.libvirt_xml import (
+    DomainDisk,
+    SnapshotXml,
+    parse_snapshot_xml,
+    plan_disks,
+    read_disks,
+    snapshot_xml,
+    switched_targets,
 )
 
 # --- errors -----------------------------------------------------------------------------
@@ -131,136 +138,6 @@ def _silence_libvirt() -> None:
     libvirt.registerErrorHandler(lambda *_: None, None)
 
 
-# --- XML in and out ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DomainDisk:
-    """A `<devices><disk device='disk'>` of a domain."""
-
-    target: str
-    format: str | None
-    source: str | None
-    is_file: bool
-
-
-def read_disks(domain_xml: str) -> tuple[list[DomainDisk], list[str]]:
-    """The domain's disks, and the targets of other disk devices (cdrom, floppy...)."""
-    disks: list[DomainDisk] = []
-    others: list[str] = []
-    for el in ET.fromstring(domain_xml).iterfind("./devices/disk"):
-        target = el.find("target")
-        dev = target.get("dev") if target is not None else None
-        if dev is None:
-            continue
-        if el.get("device", "disk") != "disk":
-            others.append(dev)
-            continue
-        driver, source = el.find("driver"), el.find("source")
-        disks.append(
-            DomainDisk(
-                target=dev,
-                format=driver.get("type") if driver is not None else None,
-                source=_source_path(source),
-                is_file=el.get("type", "file") == "file",
-            )
-        )
-    return disks, others
-
-
-def _source_path(source: ET.Element | None) -> str | None:
-    if source is None:
-        return None
-    return source.get("file") or source.get("dev") or source.get("name")
-
-
-def switched_targets(before: list[DomainDisk], domain_xml: str) -> tuple[str, ...]:
-    """Targets whose source in domain_xml differs from before (now on an overlay)."""
-    sources = {d.target: d.source for d in before}
-    after, _ = read_disks(domain_xml)
-    return tuple(d.target for d in after if d.target in sources and sources[d.target] != d.source)
-
-
-def overlay_path(source: str, snapshot_name: str) -> str:
-    """`<source dir>/<image stem>.<snapshot name>.qcow2`, the name made file-safe."""
-    safe = re.sub(r"[^\w.+-]", "_", snapshot_name)
-    path = PurePath(source)
-    return str(path.with_name(f"{path.stem}.{safe}.qcow2"))
-
-
-def plan_disks(disks: list[DomainDisk], kind: SnapshotKind, name: str) -> tuple[DiskSnapshot, ...]:
-    if kind == "internal":
-        return tuple(DiskSnapshot(d.target, d.source, "internal") for d in disks)
-    return tuple(
-        DiskSnapshot(
-            d.target, overlay_path(d.source, name) if d.is_file and d.source else None, "external"
-        )
-        for d in disks
-    )
-
-
-def snapshot_xml(
-    name: str,
-    description: str | None,
-    kind: SnapshotKind,
-    disks: tuple[DiskSnapshot, ...],
-    skipped: list[str],
-) -> str:
-    """The `<domainsnapshot>` document for snapshotCreateXML."""
-    root = ET.Element("domainsnapshot")
-    ET.SubElement(root, "name").text = name
-    if description:
-        ET.SubElement(root, "description").text = description
-    if kind == "external":
-        ET.SubElement(root, "memory", snapshot="no")
-        disks_el = ET.SubElement(root, "disks")
-        for disk in disks:
-            el = ET.SubElement(disks_el, "disk", name=disk.target, snapshot="external")
-            if disk.source is not None:
-                ET.SubElement(el, "driver", type="qcow2")
-                ET.SubElement(el, "source", file=disk.source)
-        for target in skipped:
-            ET.SubElement(disks_el, "disk", name=target, snapshot="no")
-    # ElementTree leaves CR raw in text, and XML parsers turn it into LF: keep it exact.
-    return ET.tostring(root, encoding="unicode").replace("\r", "&#13;")
-
-
-_DISK_MODES: dict[str, DiskMode] = {"internal": "internal", "external": "external", "no": "no"}
-
-
-@dataclass(frozen=True)
-class _SnapshotXml:
-    description: str | None
-    created: datetime
-    parent: str | None
-    kind: SnapshotKind
-    disks: tuple[DiskSnapshot, ...]
-
-
-def _parse_snapshot_xml(xml: str, disk_sources: dict[str, str | None]) -> _SnapshotXml:
-    """Read a snapshot's XML; `disk_sources` (target -> image) restricts and completes disks."""
-    root = ET.fromstring(xml.replace("\r", "&#13;"))  # libvirt writes CR raw; parsing eats it
-    memory = root.find("memory")
-    disks: list[DiskSnapshot] = []
-    for el in root.iterfind("./disks/disk"):
-        target, mode = el.get("name", ""), el.get("snapshot", "no")
-        mode_ = _DISK_MODES.get(mode)
-        if target not in disk_sources or mode_ is None:
-            continue
-        source = _source_path(el.find("source")) if mode == "external" else None
-        disks.append(DiskSnapshot(target, source or disk_sources[target], mode_))
-    external = (memory is not None and memory.get("snapshot") == "external") or any(
-        d.snapshot == "external" for d in disks
-    )
-    return _SnapshotXml(
-        description=root.findtext("description"),
-        created=datetime.fromtimestamp(int(root.findtext("creationTime") or 0), tz=UTC),
-        parent=root.findtext("./parent/name"),
-        kind="external" if external or root.findtext("state") == "disk-snapshot" else "internal",
-        disks=tuple(disks),
-    )
-
-
 # --- the backend ------------------------------------------------------------------------
 
 
@@ -279,6 +156,16 @@ def connect(uri: str | None) -> LibvirtHypervisor:
             plain_error=f"cannot connect to {uri or 'the default hypervisor'}",
         ) from err
     return LibvirtHypervisor(conn)
+
+
+def _create_flags(kind: SnapshotKind, *, quiesce: bool) -> int:
+    """An external snapshot is disk-only and atomic (all disks or none), quiesced if asked."""
+    if kind == "internal":
+        return 0
+    flags: int = (
+        libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC
+    )
+    return flags | (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE if quiesce else 0)
 
 
 class LibvirtHypervisor:
@@ -314,8 +201,7 @@ class LibvirtHypervisor:
         quiesce: bool = False,
         force_internal: bool = False,
     ) -> ActionResult:
-        if force_internal and (disk_only or quiesce):
-            raise ValueError("force_internal excludes disk_only and quiesce")
+        check_snapshot_options(disk_only=disk_only, quiesce=quiesce, force_internal=force_internal)
         start = time.monotonic()
         result = ActionResult(
             "snap", domain, self._uri, name, ok=False, description=description or None
@@ -330,21 +216,15 @@ class LibvirtHypervisor:
                 existing = {str(s.getName()) for s in dom.listAllSnapshots(0)}
                 name = default_snapshot_name(domain, datetime.now(), existing)
             disks, skipped = read_disks(str(dom.XMLDesc(0)))
-            all_qcow2 = all(d.format == "qcow2" for d in disks)
-            internal = force_internal or (all_qcow2 and not disk_only and not quiesce)
-            kind = "internal" if internal else "external"
-            planned = plan_disks(disks, kind, name)
-            flags = 0
-            if kind == "external":
-                flags = (
-                    libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
-                    | libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC
-                )
-                if quiesce:
-                    flags |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE
-            snap = dom.snapshotCreateXML(
-                snapshot_xml(name, description, kind, planned, skipped), flags
+            kind = snapshot_kind(
+                (d.format for d in disks),
+                disk_only=disk_only,
+                quiesce=quiesce,
+                force_internal=force_internal,
             )
+            planned = plan_disks(disks, kind, name)
+            xml = snapshot_xml(name, description, kind, planned, skipped)
+            snap = dom.snapshotCreateXML(xml, _create_flags(kind, quiesce=quiesce))
         except libvirt.libvirtError as err:
             switched = self._switched_disks(dom, disks) if kind == "external" else ()
             return replace(
@@ -367,7 +247,7 @@ class LibvirtHypervisor:
             xml = str(snap.getXMLDesc(0))
         except libvirt.libvirtError:
             return ()
-        return _parse_snapshot_xml(xml, {d.target: d.source for d in disks}).disks
+        return parse_snapshot_xml(xml, {d.target: d.source for d in disks}).disks
 
     @staticmethod
     def _switched_disks(dom: Any, before: list[DomainDisk]) -> tuple[str, ...]:
@@ -388,7 +268,7 @@ class LibvirtHypervisor:
             infos = [self._info(domain, snap, sources) for snap in dom.listAllSnapshots(0)]
         except libvirt.libvirtError as err:
             fields = _error_fields(err, action="snap", kind=None, quiesce=False)
-            raise HypervisorError(
+            raise HypervisorCallError(
                 self._uri,
                 fields["error_code"],
                 fields["error_message"],
@@ -404,7 +284,7 @@ class LibvirtHypervisor:
 
     @staticmethod
     def _info(domain: str, snap: Any, sources: dict[str, str | None]) -> SnapshotInfo:
-        parsed = _parse_snapshot_xml(str(snap.getXMLDesc(0)), sources)
+        parsed = parse_snapshot_xml(str(snap.getXMLDesc(0)), sources)
         return SnapshotInfo(
             name=str(snap.getName()),
             domain=domain,
@@ -413,6 +293,7 @@ class LibvirtHypervisor:
             parent=parsed.parent,
             is_current=bool(snap.isCurrent(0)),
             kind=parsed.kind,
+            disks=parsed.disks,
         )
 
     # revert and delete ------------------------------------------------------------------
@@ -431,11 +312,11 @@ class LibvirtHypervisor:
     ) -> ActionResult:
         start = time.monotonic()
         result = ActionResult(action, domain, self._uri, name, ok=False)
-        parsed: _SnapshotXml | None = None
+        parsed: SnapshotXml | None = None
         try:
             dom = self._conn.lookupByName(domain)
             snap = dom.snapshotLookupByName(name, 0)
-            parsed = _parse_snapshot_xml(str(snap.getXMLDesc(0)), self._disk_sources(dom))
+            parsed = parse_snapshot_xml(str(snap.getXMLDesc(0)), self._disk_sources(dom))
             result = replace(
                 result, kind=parsed.kind, disks=parsed.disks, description=parsed.description
             )
