@@ -159,3 +159,15 @@ def test_kinds(body: str, kind: str) -> None:
     """[K1] the first kind that applies."""
     doc = parse(f".LOG\n10:00 2014-02-10\n{body}".encode())
     assert doc.entries[0].kind == kind
+
+
+def test_clock_helpers() -> None:
+    assert c.parse_hm("9:40") == (9, 40)
+    assert c.parse_hm("09:40") == (9, 40)
+    assert c.parse_hm("24:00") is None
+    assert c.parse_hm("9:60") is None
+    assert c.parse_hm("9.40") is None
+    assert c.format_hm((9, 5)) == "9:05"
+    assert c.format_hm((9, 5), pad=True) == "09:05"
+    assert c.span_minutes((23, 30), (0, 15)) == 45
+    assert c.format_minutes(365) == "6h05"

@@ -10,22 +10,22 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 import typer
 
 from worklog.cli.session import Session, session
+from worklog.day import edits as ed
 from worklog.day import plan as pl
 from worklog.day import report as rp
 from worklog.errors import UsageError, WorklogError
+from worklog.format import constructs as c
 from worklog.format.dates import parse_day
 from worklog.format.document import Document, Entry
 from worklog.format.writer import Style, render_append
 from worklog.store.logfile import LogFile, Tail
 
-#: Past this, ``stop`` wants ``--at`` to end a range left running on an earlier day.
-LONGEST_UNATTENDED = 12 * 60
 BAR_WIDTH = 30
 
 DateOption = Annotated[str | None, typer.Option(
@@ -48,12 +48,26 @@ def register(app: typer.Typer) -> None:
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _at(sess: Session, at: str | None) -> pl.HM:
+def _at(sess: Session, at: str | None, *, future: bool = True) -> c.HM:
+    """``--at`` (else now); unless ``future``, a time later than now is refused."""
+    now = pl.hm_of(sess.now())
     if at is None:
-        return pl.hm_of(sess.now())
-    hm = pl.parse_hm(at)
+        return now
+    hm = c.parse_hm(at)
     if hm is None:
         raise UsageError(f"--at: {at!r} is not a time like 9:40")
+    if not future and hm > now:
+        raise UsageError(f"--at: {at} is later than now ({c.format_hm(now)}): a range "
+                         "cannot start in the future")
+    return hm
+
+
+def _start_option(start: str | None) -> c.HM | None:
+    if start is None:
+        return None
+    hm = c.parse_hm(start)
+    if hm is None:
+        raise UsageError(f"--start: {start!r} is not a time like 8:50")
     return hm
 
 
@@ -89,7 +103,7 @@ def _say(lines: Sequence[str]) -> None:
         typer.echo(line, err=True)
 
 
-def _edit_plan(ctx: typer.Context, make: Callable[[Entry], pl.Edit], what: str) -> None:
+def _edit_plan(ctx: typer.Context, make: Callable[[Entry], ed.Edit], what: str) -> None:
     """Apply ``make`` to today's plan and write the result (if it changed anything)."""
     sess = session(ctx)
     log = sess.log
@@ -138,12 +152,12 @@ def view_record(view: pl.DayView) -> dict[str, Any]:
         "start": view.start,
         "worked_minutes": view.worked_minutes,
         "running": None if running is None else {
-            "n": running.n, "since": pl.format_hm(running.since, pad=True),
+            "n": running.n, "since": c.format_hm(running.since, pad=True),
             "minutes": running.minutes},
         "carried_from_plan": view.source.stamp.iso if view.source is not None else None,
         "left_running": None if left is None or view.source is None else {
             "date": view.source.day.isoformat(), "n": left.n,
-            "since": pl.format_hm(left.ranges[-1].start, pad=True)},
+            "since": c.format_hm(left.ranges[-1].start, pad=True)},
         "items": [{
             "n": item.n,
             "text": item.text,
@@ -163,7 +177,7 @@ def view_record(view: pl.DayView) -> dict[str, Any]:
 
 
 def _ranges_text(item: pl.PlanItem) -> str:
-    return " ".join(pl.format_hm(r.start) + "-" + (pl.format_hm(r.end) if r.end else "")
+    return " ".join(c.format_hm(r.start) + "-" + (c.format_hm(r.end) if r.end else "")
                     for r in item.ranges)
 
 
@@ -172,12 +186,12 @@ def _header(sess: Session, view: pl.DayView) -> str:
     if view.plan is None:
         return parts[0]
     parts.append(f"start {view.start or '?'}")
-    parts.append(f"worked {pl.format_minutes(view.worked_minutes)}")
+    parts.append(f"worked {c.format_minutes(view.worked_minutes)}")
     running = view.running
     if running is not None:
-        since = pl.format_hm(running.since)
+        since = c.format_hm(running.since)
         parts.append(f"running {running.n}) since {since}" + (
-            f", {pl.format_minutes(running.minutes)}" if running.minutes is not None
+            f", {c.format_minutes(running.minutes)}" if running.minutes is not None
             else ", left open: not counted"))
     return "  ".join(parts)
 
@@ -187,7 +201,7 @@ def _item_line(sess: Session, item: pl.PlanItem, width: int | None) -> str:
     origin = f"  (from {item.carried_from.isoformat()})" if item.carried_from else ""
     line = f"{item.n:>3}) {item.state:<7}  "
     if width is not None:
-        minutes = pl.format_minutes(item.minutes) if item.minutes else ""
+        minutes = c.format_minutes(item.minutes) if item.minutes else ""
         line += f"{_ranges_text(item):<{width}}  {minutes:>5}  "
     line += item.text
     if item.state == "active":
@@ -218,30 +232,35 @@ def render_view(sess: Session, view: pl.DayView) -> list[str]:
         if left is not None and view.source is not None:
             lines.append(sess.style(
                 f"  note: item {left.n} of {view.source.day.isoformat()} was left running "
-                f"since {pl.format_hm(left.ranges[-1].start)} (not counted); "
+                f"since {c.format_hm(left.ranges[-1].start)} (not counted); "
                 "`worklog stop --at H:MM` ends it", fg="yellow"))
     else:
         width = max((len(_ranges_text(i)) for i in view.items), default=0)
         lines.extend(_item_line(sess, item, width) for item in view.items)
         if not view.items:
             lines.append('  no items: `worklog plan "text"` adds one')
+        lines.extend(sess.style(f"  not counted: item {item.n}: {_impossible(r)}", fg="yellow")
+                     for item in view.items for r in item.ranges if r.impossible)
     if view.entries:
         lines.append("")
         lines.extend(_entry_line(sess, entry) for entry in view.entries)
     return lines
 
 
+def _impossible(rng: c.Range) -> str:
+    assert rng.end is not None
+    return (f"{c.format_hm(rng.start)}-{c.format_hm(rng.end)} ends before it starts "
+            "(`worklog check` lists it)")
+
+
 # --- plan -------------------------------------------------------------------------------
 
 
-def _day_start(entries: Sequence[Entry], day: date, now: datetime, start: str | None) -> pl.HM:
+def _day_start(entries: Sequence[Entry], day: date, now: datetime, start: c.HM | None) -> c.HM:
     """``--start``, else the time of the day's first entry (Notepad stamps the file when
     it is first opened in the morning), else now."""
     if start is not None:
-        hm = pl.parse_hm(start)
-        if hm is None:
-            raise UsageError(f"--start: {start!r} is not a time like 8:50")
-        return hm
+        return start
     first = next((e for e in entries if e.day == day), None)
     return pl.hm_of(first.stamp.when if first is not None else now)
 
@@ -257,13 +276,15 @@ def plan(
         "--no-carry", help="Do not carry over the open items of the last plan.")] = False,
 ) -> None:
     """Write the day's plan: the open items of the last plan carried over, then ITEMs.
-    When the day has a plan, ITEMs are added to it."""
+    When the day has a plan, ITEMs are added to it (and --start sets its start)."""
     sess = session(ctx)
     log = sess.log
     now, day = sess.now(), sess.today()
     texts = [pl.clean_item_text(text) for text in items or []]
+    start_hm = _start_option(start)
     if not log.exists() or log.path.stat().st_size == 0:
-        body = pl.new_plan_body(_day_start([], day, now, start), pl.DEFAULT_SECTION, [], texts)
+        body = pl.new_plan_body(_day_start([], day, now, start_hm), pl.DEFAULT_SECTION, [],
+                                texts)
         log.append([pl.PLAN_TAG], body, now)
         _say([f"planned {day} in {sess.log_path} (new file): {len(texts)} new item(s)"])
         return
@@ -271,18 +292,19 @@ def plan(
     doc = tail.doc
     existing = pl.latest_plan(doc.entries, day)
     if existing is not None:
-        if not texts:
+        if not texts and start_hm is None:
             _say([f"{day} has a plan already ({existing.stamp.text}): nothing written; "
                   '`worklog plan "text"` adds an item to it'])
             return
-        edit = pl.add_items(existing, texts, doc.newline)
-        _write(log, tail, edit.apply(doc.text))
-        _say(edit.notes)
+        new_text, notes = ed.extend_plan(doc, existing, start_hm, texts)
+        if new_text != doc.text:
+            _write(log, tail, new_text)
+        _say(notes)
         return
     source = None if no_carry else pl.previous_plan(doc.entries, day)
     carried = pl.carry_over(source)
     title = pl.section_title(source)
-    body = pl.new_plan_body(_day_start(doc.entries, day, now, start), title, carried, texts)
+    body = pl.new_plan_body(_day_start(doc.entries, day, now, start_hm), title, carried, texts)
     stamp = doc.writing_shape().format(now)
     style = Style(doc.newline, doc.text[-4:], bool(doc.entries))
     _write(log, tail, doc.text + render_append(style, stamp, [pl.PLAN_TAG], body))
@@ -302,8 +324,8 @@ def start(
     = False,
 ) -> None:
     """Start working on item N: opens a range H:MM- on it, ending any other open range."""
-    hm = _at(session(ctx), at)
-    _edit_plan(ctx, lambda p: pl.start_item(p, n, hm, reopen=reopen), f"start {n}")
+    hm = _at(session(ctx), at, future=False)
+    _edit_plan(ctx, lambda p: ed.start_item(p, n, hm, reopen=reopen), f"start {n}")
 
 
 def done(
@@ -313,7 +335,7 @@ def done(
 ) -> None:
     """Mark item N (done), ending its open range."""
     hm = _at(session(ctx), at)
-    _edit_plan(ctx, lambda p: pl.mark_item(p, n, "done", hm), f"done {n}")
+    _edit_plan(ctx, lambda p: ed.mark_item(p, n, "done", hm), f"done {n}")
 
 
 def drop(
@@ -323,7 +345,7 @@ def drop(
 ) -> None:
     """Mark item N (dropped), ending its open range."""
     hm = _at(session(ctx), at)
-    _edit_plan(ctx, lambda p: pl.mark_item(p, n, "dropped", hm), f"drop {n}")
+    _edit_plan(ctx, lambda p: ed.mark_item(p, n, "dropped", hm), f"drop {n}")
 
 
 def _running_plan(doc: Document, day: date) -> Entry | None:
@@ -361,19 +383,19 @@ def stop(ctx: typer.Context, at: AtOption = None) -> None:
     if target is None:
         _say([f"nothing is running: {day} has no plan yet"])
         return
-    edit = pl.stop_running(target, hm)
+    running = next((i for i in pl.plan_items(target) if i.state == "active"), None)
+    if target.day != day and at is None and running is not None:
+        since = running.ranges[-1].start
+        elapsed = datetime.combine(day, time(*hm)) - datetime.combine(target.day, time(*since))
+        if elapsed > timedelta(minutes=c.LONGEST_RANGE):
+            raise WorklogError(
+                f"{ed.item_label(running)} of {target.day} was left running since "
+                f"{c.format_hm(since)}: say when it ended with `worklog stop --at H:MM`")
+    edit = ed.stop_running(target, hm)
     if not edit.changed:
         _say([f"nothing is running in the plan of {target.day}"])
         return
     if target.day != day:
-        running = next(i for i in pl.plan_items(target) if i.state == "active")
-        since = running.ranges[-1].start
-        elapsed = ((day - target.day).days * 1440 + hm[0] * 60 + hm[1]
-                   - since[0] * 60 - since[1])
-        if at is None and elapsed > LONGEST_UNATTENDED:
-            raise WorklogError(
-                f"item {running.n} of {target.day} was left running since "
-                f"{pl.format_hm(since)}: say when it ended with `worklog stop --at H:MM`")
         edit.notes.append(f"(in the plan of {target.day})")
     _write(log, tail, edit.apply(tail.doc.text))
     _say(edit.notes)
@@ -440,7 +462,7 @@ def report_record(result: rp.Report) -> dict[str, Any]:
         "rows": [{"key": row.key, "minutes": row.minutes,
                   "days": [d.isoformat() for d in row.days]} for row in result.rows],
         "not_counted": [{"date": o.day.isoformat(), "n": o.n,
-                         "since": pl.format_hm(o.since, pad=True)} for o in result.open_ranges],
+                         "since": c.format_hm(o.since, pad=True)} for o in result.open_ranges],
     }
 
 
@@ -454,17 +476,19 @@ def render_report(sess: Session, result: rp.Report) -> list[str]:
     bars = sess.color()
     for label, row in zip(labels, result.rows, strict=True):
         shown = label if len(label) <= width else label[: width - 1] + "…"
-        line = f"{shown:<{width}}  {pl.format_minutes(row.minutes):>6}"
+        line = f"{shown:<{width}}  {c.format_minutes(row.minutes):>6}"
         if bars and top:
             line += "  " + sess.style("█" * max(1 if row.minutes else 0,
                                                  round(BAR_WIDTH * row.minutes / top)),
                                       fg="green")
         lines.append(line)
-    lines.append(f"{'total':<{width}}  {pl.format_minutes(result.total_minutes):>6}")
+    lines.append(f"{'total':<{width}}  {c.format_minutes(result.total_minutes):>6}")
     if result.by == "tag":
         lines.append("(an item with several tags counts under each)")
     for item in result.open_ranges:
         lines.append(f"not counted: item {item.n} of {item.day} running since "
-                     f"{pl.format_hm(item.since)}")
+                     f"{c.format_hm(item.since)}")
+    for bad in result.impossible:
+        lines.append(f"not counted: item {bad.n} of {bad.day}: {_impossible(bad.range)}")
     return lines
 

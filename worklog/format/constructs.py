@@ -72,35 +72,161 @@ def format_tags(tags: list[str]) -> str:
     return ", ".join(tags)
 
 
-# --- sections, items, ranges (C1-C3) ---------------------------------------------------
+# --- clock times, sections, items, ranges (C1-C3) --------------------------------------
 
+HM = tuple[int, int]
+#: A range that ends before it starts wraps past midnight only up to this long (C2); the
+#: same 12 hours bound a range ``stop`` ends without being told when.
+LONGEST_RANGE = 12 * 60
+_DAY = 24 * 60
+_HM = r"(?P<{0}h>\d{{1,2}}):(?P<{0}m>\d\d)"
+_HM_RE = re.compile(_HM.format(""))
 _SECTION_RE = re.compile(r"(?P<n>\d+),[ \t]*(?P<title>.*?)[ \t]*")
-_ITEM_RE = re.compile(r"(?P<n>\d+)\)[ \t]*,?[ \t]*(?P<rest>.*?)[ \t]*")
-_RANGE_RE = re.compile(
-    r"(?P<sh>\d{1,2}):(?P<sm>\d\d)-(?:(?P<eh>\d{1,2}):(?P<em>\d\d))?(?=[ \t,]|$)[ \t,]*"
-)
+_HEAD_RE = re.compile(r"(?P<n>\d+)\)[ \t]*,?[ \t]*")
+_RANGE_RE = re.compile(rf"{_HM.format('s')}-(?:{_HM.format('e')})?(?=[ \t,]|$)")
+#: Where the ranges stop: a token shaped like a range whose time is impossible (``9:60-``).
+_BAD_RANGE_RE = re.compile(r"\d{1,3}:\d{1,3}-(?:\d{1,3}:\d{1,3})?(?=[ \t,]|$)")
+_SEP_RE = re.compile(r"[ \t,]*")
 _MARKER_RE = re.compile(r"[ \t]*\((?P<state>done|dropped)\)[ \t]*$", re.IGNORECASE)
-_TIME_RE = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d\d)")
+
+
+def valid_hm(hour: int, minute: int) -> bool:
+    return 0 <= hour <= 23 and 0 <= minute <= 59
+
+
+def parse_hm(text: str) -> HM | None:
+    """``9:40`` or ``09:40`` as (hour, minute), or None (``9:60``, ``24:00``, ``9.40``)."""
+    match = _HM_RE.fullmatch(text.strip())
+    if not match:
+        return None
+    hour, minute = int(match["h"]), int(match["m"])
+    return (hour, minute) if valid_hm(hour, minute) else None
+
+
+def format_hm(hm: HM, *, pad: bool = False) -> str:
+    """``9:40`` (the seed's way) or ``09:40``."""
+    return f"{hm[0]:02d}:{hm[1]:02d}" if pad else f"{hm[0]}:{hm[1]:02d}"
+
+
+def span_minutes(start: HM, end: HM) -> int:
+    """Minutes on the clock from ``start`` to ``end``, wrapping past midnight."""
+    return ((end[0] * 60 + end[1]) - (start[0] * 60 + start[1])) % _DAY
+
+
+def format_minutes(minutes: int) -> str:
+    """``6h05``: a duration, never mistaken for a clock time."""
+    return f"{minutes // 60}h{minutes % 60:02d}"
 
 
 @dataclass(frozen=True)
 class Range:
     """A worked range ``H:MM-H:MM``; ``end`` is None while it runs."""
 
-    start: tuple[int, int]
-    end: tuple[int, int] | None
+    start: HM
+    end: HM | None
+
+    @property
+    def wraps(self) -> bool:
+        """Whether it ends before it starts on the clock (past midnight, or impossible)."""
+        return self.end is not None and self.end < self.start
+
+    @property
+    def impossible(self) -> bool:
+        """Ends before it starts, and read past midnight it would last over 12 hours (C2)."""
+        return self.wraps and self.length > LONGEST_RANGE
+
+    @property
+    def length(self) -> int:
+        """Minutes on the clock from start to end (0 while it runs), impossible or not."""
+        return 0 if self.end is None else span_minutes(self.start, self.end)
 
     @property
     def minutes(self) -> int:
-        if self.end is None:
-            return 0
-        delta = (self.end[0] * 60 + self.end[1]) - (self.start[0] * 60 + self.start[1])
-        return delta % (24 * 60)
+        """The minutes it counts: none while it runs, none when it is impossible."""
+        return 0 if self.impossible else self.length
 
     def __str__(self) -> str:
-        start = f"{self.start[0]:02d}:{self.start[1]:02d}"
-        end = "" if self.end is None else f"{self.end[0]:02d}:{self.end[1]:02d}"
-        return f"{start}-{end}"
+        end = "" if self.end is None else format_hm(self.end, pad=True)
+        return f"{format_hm(self.start, pad=True)}-{end}"
+
+
+@dataclass(frozen=True)
+class RangeToken:
+    """A range as written on an item line: its span (``end`` after ``-`` when open)."""
+
+    start: int
+    end: int
+    range: Range
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """The item line grammar (C2, C3) with where each part is: head ``N), ``, range
+    tokens, text, state marker. The view, the edits and the checks all read items so."""
+
+    content: str
+    n: int
+    head_end: int
+    tokens: tuple[RangeToken, ...]
+    body_start: int  # after the last range token and its separators
+    marker: re.Match[str] | None
+    end: int  # end of the content without trailing blanks
+    bad_range: tuple[int, int] | None  # a range-shaped token with an impossible time
+
+    @property
+    def ranges(self) -> tuple[Range, ...]:
+        return tuple(token.range for token in self.tokens)
+
+    @property
+    def text(self) -> str:
+        """The text without ranges and state marker."""
+        stop = self.marker.start() if self.marker is not None else self.end
+        return self.content[self.body_start : stop].strip()
+
+    @property
+    def state(self) -> ItemState:
+        if self.marker is not None:
+            return "done" if self.marker["state"].lower() == "done" else "dropped"
+        return "active" if self.tokens and self.tokens[-1].range.end is None else "open"
+
+    def pads_hours(self) -> bool | None:
+        """Whether this line writes hours before 10 with two digits, if it tells."""
+        for token in self.tokens:
+            if token.range.start[0] < 10:
+                return self.content[token.start] == "0"
+        return None
+
+
+def _range_token(match: re.Match[str]) -> RangeToken | None:
+    start = (int(match["sh"]), int(match["sm"]))
+    end = None if match["eh"] is None else (int(match["eh"]), int(match["em"]))
+    if not valid_hm(*start) or (end is not None and not valid_hm(*end)):
+        return None
+    return RangeToken(match.start(), match.end(), Range(start, end))
+
+
+def parse_item_line(content: str) -> ItemLine | None:
+    """An item line ``N), text`` with its parts' positions, or None."""
+    head = _HEAD_RE.match(content)
+    if head is None:
+        return None
+    end = len(content.rstrip(" \t"))
+    body = content[:end]
+    tokens: list[RangeToken] = []
+    pos = head.end()
+    bad = None
+    while (match := _RANGE_RE.match(body, pos)) is not None:
+        token = _range_token(match)
+        if token is None:
+            break
+        tokens.append(token)
+        sep = _SEP_RE.match(body, match.end())
+        pos = sep.end() if sep is not None else match.end()
+    pos = min(pos, end)
+    if (loose := _BAD_RANGE_RE.match(body, pos)) is not None:
+        bad = loose.span()
+    marker = _MARKER_RE.search(body, pos)
+    return ItemLine(content, int(head["n"]), head.end(), tuple(tokens), pos, marker, end, bad)
 
 
 @dataclass(frozen=True)
@@ -126,36 +252,12 @@ class Section:
     title: str
 
 
-def _valid_time(hour: int, minute: int) -> bool:
-    return hour <= 23 and minute <= 59
-
-
 def parse_item(line: str, index: int = 0, section: int | None = None) -> Item | None:
     """An item line (C2, C3), or None."""
-    match = _ITEM_RE.fullmatch(line)
-    if not match:
+    parsed = parse_item_line(line)
+    if parsed is None:
         return None
-    rest = match.group("rest")
-    ranges: list[Range] = []
-    pos = 0
-    while (rmatch := _RANGE_RE.match(rest, pos)) is not None:
-        start = (int(rmatch.group("sh")), int(rmatch.group("sm")))
-        end = None
-        if rmatch.group("eh") is not None:
-            end = (int(rmatch.group("eh")), int(rmatch.group("em")))
-        if not _valid_time(*start) or (end is not None and not _valid_time(*end)):
-            break
-        ranges.append(Range(start, end))
-        pos = rmatch.end()
-    text = rest[pos:]
-    state: ItemState = "open"
-    marker = _MARKER_RE.search(text)
-    if marker:
-        state = "done" if marker.group("state").lower() == "done" else "dropped"
-        text = text[: marker.start()]
-    elif ranges and ranges[-1].end is None:
-        state = "active"
-    return Item(index, int(match.group("n")), text.strip(), tuple(ranges), state, section)
+    return Item(index, parsed.n, parsed.text, parsed.ranges, parsed.state, section)
 
 
 def parse_section(line: str, index: int = 0) -> Section | None:
@@ -165,15 +267,16 @@ def parse_section(line: str, index: int = 0) -> Section | None:
 
 def day_start(title: str) -> str | None:
     """The ``H:MM`` of a ``0, H:MM`` section title, or None."""
-    match = _TIME_RE.fullmatch(title.strip())
-    if not match or not _valid_time(int(match.group("h")), int(match.group("m"))):
-        return None
-    return f"{int(match.group('h'))}:{match.group('m')}"
+    hm = parse_hm(title)
+    return None if hm is None else format_hm(hm)
 
 
 # --- links, e-mail, transcripts (C4-C6) ------------------------------------------------
 
-_LINK_RE = re.compile(r"""(?i:see)"(?P<stamp>[^"\r\n]{1,60})\"""")
+#: ``see"STAMP"`` (C4): the one pattern of a cross-reference; group ``stamp`` as written.
+LINK_RE = re.compile(r"""(?i:see)"(?P<stamp>[^"\r\n]{1,60})\"""")
+#: A cross-reference with the blanks before it, to take it out of a text.
+_LINK_WITH_BLANKS_RE = re.compile(rf"[ \t]*{LINK_RE.pattern}")
 _EMAIL_RE = re.compile(
     r'"(?P<sender>.*)"_email_"(?P<subject>.*?)"(?:_(?P<d>\d{8})_(?P<t>\d{4}))?[ \t]*'
 )
@@ -182,16 +285,34 @@ _PROMPT_RE = re.compile(
 )
 
 
-def find_links(text: str, day_first: bool = True) -> list[datetime]:
-    """The stamps of ``see"STAMP"`` references in ``text``, in order (C4)."""
-    links: list[datetime] = []
+@dataclass(frozen=True)
+class Link:
+    """A cross-reference as written (``see"10:20 11/02/2014"``) and the time it names."""
+
+    text: str
+    when: datetime
+
+
+def iter_links(text: str, day_first: bool = True) -> list[Link]:
+    """The ``see"STAMP"`` references of ``text`` whose STAMP is a stamp, in order (C4)."""
+    links: list[Link] = []
     if 'e"' not in text and 'E"' not in text:
         return links
-    for match in _LINK_RE.finditer(text):
+    for match in LINK_RE.finditer(text):
         stamp = parse_stamp(match.group("stamp"), day_first)
         if stamp is not None:
-            links.append(stamp.when)
+            links.append(Link(match.group(0), stamp.when))
     return links
+
+
+def find_links(text: str, day_first: bool = True) -> list[datetime]:
+    """The stamps of ``see"STAMP"`` references in ``text``, in order (C4)."""
+    return [link.when for link in iter_links(text, day_first)]
+
+
+def without_links(text: str) -> str:
+    """``text`` with its ``see"..."`` references (and the blanks before them) taken out."""
+    return _LINK_WITH_BLANKS_RE.sub("", text)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from worklog.config import Config
+from worklog.day.plan import latest_plan
 from worklog.errors import UsageError
 from worklog.format.constructs import (
     Item,
@@ -76,10 +77,7 @@ def split_target(arg: str, default_uri: str | None) -> tuple[str, str | None]:
 
 def _day_plan(doc: Document, day: date) -> Entry | None:
     """The day's plan: its last entry tagged GTD."""
-    for entry in reversed(doc.entries):
-        if entry.day == day and entry.kind == "plan":
-            return entry
-    return None
+    return latest_plan(doc.entries, day)
 
 
 def _item_ref(doc: Document, plan: Entry, item: Item) -> str:
