@@ -201,7 +201,8 @@ def test_start_stop_done_drop_change_only_the_plan_entry(
     path = sample("worklog.LOG")
     steps = [
         (("start", "4"), "2026-11-24T17:00", b"4), release notes for vmbackup 0.4\n",
-         b"4), 17:00- release notes for vmbackup 0.4\n", "item 4 (release notes for vmbackup 0.4): started at 17:00\n"),
+         b"4), 17:00- release notes for vmbackup 0.4\n",
+         "item 4 (release notes for vmbackup 0.4): started at 17:00\n"),
         (("start", "5"), "2026-11-24T17:20", b"4), 17:00- release notes for vmbackup 0.4\n"
          b"5), vmbackup prune --dry-run\n",
          b"4), 17:00-17:20 release notes for vmbackup 0.4\n5), 17:20- vmbackup prune --dry-run\n",
@@ -211,7 +212,8 @@ def test_start_stop_done_drop_change_only_the_plan_entry(
          b"5), 17:20-17:50 vmbackup prune --dry-run\n",
          "item 5 (vmbackup prune --dry-run): stopped, 17:20-17:50 (0h30)\n"),
         (("done", "4"), "2026-11-24T17:55", b"4), 17:00-17:20 release notes for vmbackup 0.4\n",
-         b"4), 17:00-17:20 release notes for vmbackup 0.4 (done)\n", "item 4 (release notes for vmbackup 0.4): done\n"),
+         b"4), 17:00-17:20 release notes for vmbackup 0.4 (done)\n",
+         "item 4 (release notes for vmbackup 0.4): done\n"),
         (("drop", "1"), "2026-11-24T17:56",
          b"1), 9:00-11:30 vmbackup: retention, prune only our own snapshots\n",
          b"1), 9:00-11:30 vmbackup: retention, prune only our own snapshots (dropped)\n",

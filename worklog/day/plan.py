@@ -17,7 +17,7 @@ from worklog.format import constructs as c
 from worklog.format.constructs import HM
 from worklog.format.document import Document, Entry
 
-PLAN_TAG = "GTD"
+PLAN_TAG = c.PLAN_TAG
 DEFAULT_SECTION = "today"
 #: ``(from 2026-11-20)`` at the end of an item's text: the day it was first planned.
 _ORIGIN_RE = re.compile(r"[ \t]*\(from (?P<day>\d{4}-\d{2}-\d{2})\)$")

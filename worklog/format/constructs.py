@@ -18,6 +18,8 @@ Kind = Literal["plan", "email", "snapshot", "command", "note"]
 KINDS: tuple[Kind, ...] = ("plan", "email", "snapshot", "command", "note")
 ItemState = Literal["open", "active", "done", "dropped"]
 
+#: The tag of a day plan (K1).
+PLAN_TAG = "GTD"
 SNAPSHOT_ACTIONS = frozenset({"snap", "revert", "snap-delete", "snap-prune"})
 COMMAND_ACTIONS = frozenset({"run"})
 
@@ -84,8 +86,11 @@ _HM_RE = re.compile(_HM.format(""))
 _SECTION_RE = re.compile(r"(?P<n>\d+),[ \t]*(?P<title>.*?)[ \t]*")
 _HEAD_RE = re.compile(r"(?P<n>\d+)\)[ \t]*,?[ \t]*")
 _RANGE_RE = re.compile(rf"{_HM.format('s')}-(?:{_HM.format('e')})?(?=[ \t,]|$)")
+#: Shaped like a time without being one (``9:60``, ``25:00``, ``9:5``): for the checks.
+_LOOSE_HM = r"\d{1,3}:\d{1,3}"
+_LOOSE_HM_RE = re.compile(_LOOSE_HM)
 #: Where the ranges stop: a token shaped like a range whose time is impossible (``9:60-``).
-_BAD_RANGE_RE = re.compile(r"\d{1,3}:\d{1,3}-(?:\d{1,3}:\d{1,3})?(?=[ \t,]|$)")
+_BAD_RANGE_RE = re.compile(rf"{_LOOSE_HM}-(?:{_LOOSE_HM})?(?=[ \t,]|$)")
 _SEP_RE = re.compile(r"[ \t,]*")
 _MARKER_RE = re.compile(r"[ \t]*\((?P<state>done|dropped)\)[ \t]*$", re.IGNORECASE)
 
@@ -101,6 +106,11 @@ def parse_hm(text: str) -> HM | None:
         return None
     hour, minute = int(match["h"]), int(match["m"])
     return (hour, minute) if valid_hm(hour, minute) else None
+
+
+def malformed_hm(text: str) -> bool:
+    """Whether ``text`` is shaped like ``H:MM`` but names no time (``9:60``, ``24:00``)."""
+    return _LOOSE_HM_RE.fullmatch(text.strip()) is not None and parse_hm(text) is None
 
 
 def format_hm(hm: HM, *, pad: bool = False) -> str:
@@ -418,13 +428,18 @@ def format_record(action: str, subject: str, result: str, summary: str,
     return [escape_value(headline)] + [f"{key}: {escape_value(value)}" for key, value in fields]
 
 
+def has_plan_tag(tags: list[str]) -> bool:
+    """Whether a tags line holds ``GTD``, the tag of a day plan (K1)."""
+    return any(tag.casefold() == PLAN_TAG.casefold() for tag in tags)
+
+
 def kind_of(tags: list[str], text_lines: list[str], record: Record | None) -> Kind:
     """The entry kind (K1)."""
     if record is not None and record.action in SNAPSHOT_ACTIONS:
         return "snapshot"
     if record is not None and record.action in COMMAND_ACTIONS:
         return "command"
-    if any(tag.casefold() == "gtd" for tag in tags):
+    if has_plan_tag(tags):
         return "plan"
     if text_lines and parse_email_header(text_lines[0]) is not None:
         return "email"
