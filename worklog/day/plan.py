@@ -254,10 +254,8 @@ def clean_item_text(text: str) -> str:
 
 
 def item_line(n: int, text: str, origin: date | None = None) -> str:
-    """``N), text (from DAY)``; a text that starts with a comma goes right after ``N),``
-    (the head takes one comma), so that it reads back as it was."""
-    head = f"{n})," if text.startswith(",") else f"{n}), "
-    return head + text + (f" (from {origin.isoformat()})" if origin else "")
+    """``N), text (from DAY)``."""
+    return f"{n}), {text}" + (f" (from {origin.isoformat()})" if origin else "")
 
 
 def new_plan_body(start: HM, title: str, carried: Sequence[PlanItem],
