@@ -16,7 +16,7 @@ from worklog.day import edits as ed
 from worklog.day import plan as pl
 from worklog.day import report as rp
 from worklog.errors import UsageError
-from worklog.format import constructs as c
+from worklog.format import items as it
 from worklog.format.check import check
 from worklog.format.document import Entry, parse
 
@@ -38,12 +38,12 @@ def plan_of(items: str) -> Entry:
 
 
 def test_a_range_past_midnight_counts_up_to_12_hours_only() -> None:
-    assert c.Range((23, 30), (0, 15)).minutes == 45
-    assert c.Range((22, 0), (10, 0)).minutes == 12 * 60
-    assert c.Range((10, 0), (9, 30)).impossible
-    assert c.Range((10, 0), (9, 30)).minutes == 0
-    assert c.Range((14, 0), (13, 0)).minutes == 0
-    assert c.Range((8, 0), (21, 0)).minutes == 13 * 60  # long, but it can be
+    assert it.Range((23, 30), (0, 15)).minutes == 45
+    assert it.Range((22, 0), (10, 0)).minutes == 12 * 60
+    assert it.Range((10, 0), (9, 30)).impossible
+    assert it.Range((10, 0), (9, 30)).minutes == 0
+    assert it.Range((14, 0), (13, 0)).minutes == 0
+    assert it.Range((8, 0), (21, 0)).minutes == 13 * 60  # long, but it can be
 
 
 def test_today_and_report_never_count_an_impossible_range() -> None:
@@ -150,10 +150,10 @@ def test_a_carried_item_never_becomes_worked_time(head: str, pieces: list[str]) 
     """Whatever an item line holds, carrying it writes a line whose text reads back as
     the same text, with no range and open."""
     content = f"1{head}{''.join(pieces)}"
-    parsed = c.parse_item_line(content)
+    parsed = it.parse_item_line(content)
     assert parsed is not None
     text, _ = pl.split_origin(parsed.text)
-    again = c.parse_item_line(pl.item_line(2, text, date(2026, 11, 20)))
+    again = it.parse_item_line(pl.item_line(2, text, date(2026, 11, 20)))
     assert again is not None
     assert (again.ranges, again.state, pl.split_origin(again.text)) == \
         ((), "open", (text, date(2026, 11, 20)))
@@ -163,7 +163,7 @@ def test_typed_text_is_checked_before_anything() -> None:
     with pytest.raises(UsageError, match="reads as a worked time range"):
         pl.clean_item_text("  9:00-10:00   standup ")
     assert pl.clean_item_text(", 9:00-10:00 standup") == ", 9:00-10:00 standup"
-    assert c.parse_item_line(pl.item_line(3, ", 9:00-10:00 standup")) is not None
+    assert it.parse_item_line(pl.item_line(3, ", 9:00-10:00 standup")) is not None
 
 
 # --- plan --start on a day with a plan ----------------------------------------------------

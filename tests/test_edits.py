@@ -12,9 +12,9 @@ from tests.conftest import SAMPLES
 from worklog.day import edits as ed
 from worklog.day import plan as pl
 from worklog.errors import UsageError, WorklogError
-from worklog.format import constructs as c
-from worklog.format.constructs import Range, parse_item
+from worklog.format import items as it
 from worklog.format.document import Document, Entry, parse
+from worklog.format.items import Range, parse_item
 
 
 def doc_of(text: str) -> Document:
@@ -46,7 +46,7 @@ PIECES = ["9:05", "10:40", "-", " ", ",", "\t", "(done)", "(DROPPED)", "(from 20
        st.lists(st.sampled_from(PIECES), max_size=12))
 def test_item_line_spans_agree_with_the_parser(n: int, head: str, pieces: list[str]) -> None:
     content = f"{n}{head}{''.join(pieces)}"
-    line = c.parse_item_line(content)
+    line = it.parse_item_line(content)
     item = parse_item(content)
     assert line is not None
     assert item is not None

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from tests.conftest import SAMPLES
 from worklog.day import plan as pl
 from worklog.errors import UsageError
-from worklog.format.constructs import parse_item
 from worklog.format.document import Document, Entry, parse
+from worklog.format.items import parse_item
 
 
 def sample_doc(name: str = "worklog.LOG") -> Document:

@@ -15,18 +15,17 @@ from typing import Annotated, Any
 
 import typer
 
+from worklog.cli.day_render import render_report, render_view, report_record, view_record
 from worklog.cli.session import Session, session
 from worklog.day import edits as ed
 from worklog.day import plan as pl
 from worklog.day import report as rp
 from worklog.errors import UsageError, WorklogError
-from worklog.format import constructs as c
+from worklog.format import items as it
 from worklog.format.dates import parse_day
 from worklog.format.document import Document, Entry
 from worklog.format.writer import Style, render_append
 from worklog.store.logfile import LogFile, Tail
-
-BAR_WIDTH = 30
 
 DateOption = Annotated[str | None, typer.Option(
     "--date", help="The day (2026-11-25, yesterday...); today by default.")]
@@ -48,24 +47,24 @@ def register(app: typer.Typer) -> None:
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _at(sess: Session, at: str | None, *, future: bool = True) -> c.HM:
+def _at(sess: Session, at: str | None, *, future: bool = True) -> it.HM:
     """``--at`` (else now); unless ``future``, a time later than now is refused."""
     now = pl.hm_of(sess.now())
     if at is None:
         return now
-    hm = c.parse_hm(at)
+    hm = it.parse_hm(at)
     if hm is None:
         raise UsageError(f"--at: {at!r} is not a time like 9:40")
     if not future and hm > now:
-        raise UsageError(f"--at: {at} is later than now ({c.format_hm(now)}): a range "
+        raise UsageError(f"--at: {at} is later than now ({it.format_hm(now)}): a range "
                          "cannot start in the future")
     return hm
 
 
-def _start_option(start: str | None) -> c.HM | None:
+def _start_option(start: str | None) -> it.HM | None:
     if start is None:
         return None
-    hm = c.parse_hm(start)
+    hm = it.parse_hm(start)
     if hm is None:
         raise UsageError(f"--start: {start!r} is not a time like 8:50")
     return hm
@@ -141,122 +140,10 @@ def today(
             typer.echo(_printable(line))
 
 
-def view_record(view: pl.DayView) -> dict[str, Any]:
-    """The ``today --json`` object (docs/CLI.md)."""
-    running = view.running
-    left = view.left_running
-    return {
-        "date": view.day.isoformat(),
-        "planned": view.plan is not None,
-        "plan_stamp": view.plan.stamp.iso if view.plan is not None else None,
-        "start": view.start,
-        "worked_minutes": view.worked_minutes,
-        "running": None if running is None else {
-            "n": running.n, "since": c.format_hm(running.since, pad=True),
-            "minutes": running.minutes},
-        "carried_from_plan": view.source.stamp.iso if view.source is not None else None,
-        "left_running": None if left is None or view.source is None else {
-            "date": view.source.day.isoformat(), "n": left.n,
-            "since": c.format_hm(left.ranges[-1].start, pad=True)},
-        "items": [{
-            "n": item.n,
-            "text": item.text,
-            "state": item.state,
-            "ranges": [str(r) for r in item.ranges],
-            "minutes": item.minutes,
-            "carried_from": item.carried_from.isoformat() if item.carried_from else None,
-        } for item in view.items],
-        "entries": [{
-            "stamp": entry.stamp.iso,
-            "stamp_text": entry.stamp.text,
-            "kind": entry.kind,
-            "tags": list(entry.tags),
-            "summary": pl.entry_summary(entry),
-        } for entry in view.entries],
-    }
-
-
-def _ranges_text(item: pl.PlanItem) -> str:
-    return " ".join(c.format_hm(r.start) + "-" + (c.format_hm(r.end) if r.end else "")
-                    for r in item.ranges)
-
-
-def _header(sess: Session, view: pl.DayView) -> str:
-    parts = [sess.style(f"{view.day:%a} {view.day.isoformat()}", bold=True)]
-    if view.plan is None:
-        return parts[0]
-    parts.append(f"start {view.start or '?'}")
-    parts.append(f"worked {c.format_minutes(view.worked_minutes)}")
-    running = view.running
-    if running is not None:
-        since = c.format_hm(running.since)
-        parts.append(f"running {running.n}) since {since}" + (
-            f", {c.format_minutes(running.minutes)}" if running.minutes is not None
-            else ", left open: not counted"))
-    return "  ".join(parts)
-
-
-def _item_line(sess: Session, item: pl.PlanItem, width: int | None) -> str:
-    """An item; ``width`` is the ranges column's (None: no ranges nor minutes columns)."""
-    origin = f"  (from {item.carried_from.isoformat()})" if item.carried_from else ""
-    line = f"{item.n:>3}) {item.state:<7}  "
-    if width is not None:
-        minutes = c.format_minutes(item.minutes) if item.minutes else ""
-        line += f"{_ranges_text(item):<{width}}  {minutes:>5}  "
-    line += item.text
-    if item.state == "active":
-        return sess.style(line, fg="green", bold=True) + sess.style(origin, dim=True)
-    if item.state in ("done", "dropped"):
-        return sess.style(line + origin, dim=True)
-    return line + sess.style(origin, dim=True)
-
-
-def _entry_line(sess: Session, entry: Entry) -> str:
-    tags = ", ".join(entry.tags)
-    return (sess.style(f"{entry.stamp.when:%H:%M}", fg="cyan") + f"  {entry.kind:<8}  "
-            + (f"{tags}  " if tags else "") + pl.entry_summary(entry))
-
-
-def render_view(sess: Session, view: pl.DayView) -> list[str]:
-    """``today`` for a person: compact, colour on a terminal."""
-    lines = [_header(sess, view)]
-    if view.plan is None:
-        if view.source is None:
-            lines.append('  no plan yet: `worklog plan "first item"` starts one')
-        else:
-            lines.append(f"  no plan yet: `worklog plan` writes this one, carried over from "
-                         f"the plan of {view.source.day.isoformat()}")
-        for item in view.items:
-            lines.append(_item_line(sess, item, None))
-        left = view.left_running
-        if left is not None and view.source is not None:
-            lines.append(sess.style(
-                f"  note: item {left.n} of {view.source.day.isoformat()} was left running "
-                f"since {c.format_hm(left.ranges[-1].start)} (not counted); "
-                "`worklog stop --at H:MM` ends it", fg="yellow"))
-    else:
-        width = max((len(_ranges_text(i)) for i in view.items), default=0)
-        lines.extend(_item_line(sess, item, width) for item in view.items)
-        if not view.items:
-            lines.append('  no items: `worklog plan "text"` adds one')
-        lines.extend(sess.style(f"  not counted: item {item.n}: {_impossible(r)}", fg="yellow")
-                     for item in view.items for r in item.ranges if r.impossible)
-    if view.entries:
-        lines.append("")
-        lines.extend(_entry_line(sess, entry) for entry in view.entries)
-    return lines
-
-
-def _impossible(rng: c.Range) -> str:
-    assert rng.end is not None
-    return (f"{c.format_hm(rng.start)}-{c.format_hm(rng.end)} ends before it starts "
-            "(`worklog check` lists it)")
-
-
 # --- plan -------------------------------------------------------------------------------
 
 
-def _day_start(entries: Sequence[Entry], day: date, now: datetime, start: c.HM | None) -> c.HM:
+def _day_start(entries: Sequence[Entry], day: date, now: datetime, start: it.HM | None) -> it.HM:
     """``--start``, else the time of the day's first entry (Notepad stamps the file when
     it is first opened in the morning), else now."""
     if start is not None:
@@ -387,10 +274,10 @@ def stop(ctx: typer.Context, at: AtOption = None) -> None:
     if target.day != day and at is None and running is not None:
         since = running.ranges[-1].start
         elapsed = datetime.combine(day, time(*hm)) - datetime.combine(target.day, time(*since))
-        if elapsed > timedelta(minutes=c.LONGEST_RANGE):
+        if elapsed > timedelta(minutes=it.LONGEST_RANGE):
             raise WorklogError(
                 f"{ed.item_label(running)} of {target.day} was left running since "
-                f"{c.format_hm(since)}: say when it ended with `worklog stop --at H:MM`")
+                f"{it.format_hm(since)}: say when it ended with `worklog stop --at H:MM`")
     edit = ed.stop_running(target, hm)
     if not edit.changed:
         _say([f"nothing is running in the plan of {target.day}"])
@@ -451,44 +338,3 @@ def report(
     else:
         for line in render_report(sess, result):
             typer.echo(_printable(line))
-
-
-def report_record(result: rp.Report) -> dict[str, Any]:
-    return {
-        "since": result.since.isoformat() if result.since != date.min else None,
-        "until": result.until.isoformat(),
-        "by": result.by,
-        "total_minutes": result.total_minutes,
-        "rows": [{"key": row.key, "minutes": row.minutes,
-                  "days": [d.isoformat() for d in row.days]} for row in result.rows],
-        "not_counted": [{"date": o.day.isoformat(), "n": o.n,
-                         "since": c.format_hm(o.since, pad=True)} for o in result.open_ranges],
-    }
-
-
-def render_report(sess: Session, result: rp.Report) -> list[str]:
-    since = "the start" if result.since == date.min else result.since.isoformat()
-    lines = [sess.style(f"time worked {since} .. {result.until}, by {result.by}", bold=True)]
-    labels = [f"{date.fromisoformat(r.key):%a} {r.key}" if result.by == "day" else r.key
-              for r in result.rows]
-    width = min(max((len(label) for label in labels), default=0), 60)
-    top = max((r.minutes for r in result.rows), default=0)
-    bars = sess.color()
-    for label, row in zip(labels, result.rows, strict=True):
-        shown = label if len(label) <= width else label[: width - 1] + "…"
-        line = f"{shown:<{width}}  {c.format_minutes(row.minutes):>6}"
-        if bars and top:
-            line += "  " + sess.style("█" * max(1 if row.minutes else 0,
-                                                 round(BAR_WIDTH * row.minutes / top)),
-                                      fg="green")
-        lines.append(line)
-    lines.append(f"{'total':<{width}}  {c.format_minutes(result.total_minutes):>6}")
-    if result.by == "tag":
-        lines.append("(an item with several tags counts under each)")
-    for item in result.open_ranges:
-        lines.append(f"not counted: item {item.n} of {item.day} running since "
-                     f"{c.format_hm(item.since)}")
-    for bad in result.impossible:
-        lines.append(f"not counted: item {bad.n} of {bad.day}: {_impossible(bad.range)}")
-    return lines
-

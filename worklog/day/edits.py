@@ -22,9 +22,9 @@ from worklog.day.plan import (
     split_origin,
 )
 from worklog.errors import UsageError, WorklogError
-from worklog.format import constructs as c
-from worklog.format.constructs import HM, format_hm, format_minutes
+from worklog.format import items as it
 from worklog.format.document import Document, Entry, ParseOptions, parse_text
+from worklog.format.items import HM, format_hm, format_minutes
 
 #: How much of an item's text a message quotes.
 LABEL_TEXT = 60
@@ -44,7 +44,7 @@ class ImpossibleRangeError(UsageError):
         super().__init__(
             f"{label} of the plan of {day} runs since {format_hm(started)}: it cannot end "
             f"at {format_hm(at)}, before it started (a range past midnight lasts at most "
-            f"{c.LONGEST_RANGE // 60} hours); nothing was written")
+            f"{it.LONGEST_RANGE // 60} hours); nothing was written")
         self.day = day
         self.started = started
         self.at = at
@@ -57,7 +57,7 @@ def _insert(text: str, pos: int, piece: str) -> str:
     return text[:pos] + piece + text[pos:]
 
 
-def open_range(line: c.ItemLine, at: HM, pad: bool) -> str:
+def open_range(line: it.ItemLine, at: HM, pad: bool) -> str:
     """The line with ``H:MM-`` after its ranges (before the text)."""
     token = format_hm(at, pad=pad) + "-"
     if line.tokens:
@@ -66,7 +66,7 @@ def open_range(line: c.ItemLine, at: HM, pad: bool) -> str:
     return _insert(line.content, line.head_end, token + (" " if rest else ""))
 
 
-def close_range(line: c.ItemLine, k: int, at: HM, pad: bool) -> str:
+def close_range(line: it.ItemLine, k: int, at: HM, pad: bool) -> str:
     """The line with its open range number ``k`` ended at ``at``; a range that would
     last no time at all is taken out instead."""
     token = line.tokens[k]
@@ -80,7 +80,7 @@ def close_range(line: c.ItemLine, k: int, at: HM, pad: bool) -> str:
     return line.content[:cut_from] + line.content[cut_to:]
 
 
-def set_marker(line: c.ItemLine, state: str) -> str:
+def set_marker(line: it.ItemLine, state: str) -> str:
     """The line ending with `` (done)`` / `` (dropped)``, or without a marker (``open``)."""
     if line.marker is not None:
         start, end = line.marker.span()
@@ -120,7 +120,7 @@ class Edit:
 
 def _hours_padded(plan: Entry) -> bool:
     for content, _ in plan.lines:
-        line = c.parse_item_line(content)
+        line = it.parse_item_line(content)
         pad = line.pads_hours() if line else None
         if pad is not None:
             return pad
@@ -145,21 +145,21 @@ class _Editor:
                              f"numbered {n}: renumber them in the file first")
         return found[0]
 
-    def line(self, item: PlanItem) -> c.ItemLine:
+    def line(self, item: PlanItem) -> it.ItemLine:
         assert item.index is not None
-        parsed = c.parse_item_line(self.edit.lines[item.index][0])
+        parsed = it.parse_item_line(self.edit.lines[item.index][0])
         assert parsed is not None
         return parsed
 
     def note(self, item: PlanItem, what: str) -> None:
         self.edit.notes.append(f"{item_label(item)}{what}")
 
-    def change(self, item: PlanItem, content: str, ranges: tuple[c.Range, ...],
-               state: c.ItemState) -> PlanItem:
+    def change(self, item: PlanItem, content: str, ranges: tuple[it.Range, ...],
+               state: it.ItemState) -> PlanItem:
         """Put ``content`` in the item's line if it reads back as the item with
         ``ranges`` and ``state`` and its text unchanged; else refuse."""
         assert item.index is not None
-        parsed = c.parse_item_line(content)
+        parsed = it.parse_item_line(content)
         expected = replace(item, ranges=ranges, state=state)
         got = None
         if parsed is not None:
@@ -189,7 +189,7 @@ class _Editor:
                 self.note(item, f": took out the range started at {format_hm(started)} "
                                 "(no time passed)")
             else:
-                ranges[k] = c.Range(started, at)
+                ranges[k] = it.Range(started, at)
                 if ranges[k].impossible:
                     raise ImpossibleRangeError(item_label(item), self.edit.plan.day,
                                                started, at)
@@ -202,7 +202,7 @@ class _Editor:
         return [i for i in self.items.values() if any(r.end is None for r in i.ranges)]
 
 
-def _state_of(marked: c.ItemState, ranges: Sequence[c.Range]) -> c.ItemState:
+def _state_of(marked: it.ItemState, ranges: Sequence[it.Range]) -> it.ItemState:
     if marked in ("done", "dropped"):
         return marked
     return "active" if ranges and ranges[-1].end is None else "open"
@@ -228,7 +228,7 @@ def start_item(plan: Entry, n: int, at: HM, *, reopen: bool = False) -> Edit:
     if item.state in ("done", "dropped"):
         item = editor.change(item, set_marker(editor.line(item), "open"), item.ranges, "open")
         editor.note(item, ": reopened")
-    ranges = (*item.ranges, c.Range(at, None))
+    ranges = (*item.ranges, it.Range(at, None))
     item = editor.change(item, open_range(editor.line(item), at, editor.pad), ranges, "active")
     editor.note(item, f": started at {format_hm(at)}")
     return editor.edit
@@ -242,7 +242,7 @@ def stop_running(plan: Entry, at: HM) -> Edit:
     return editor.edit
 
 
-def mark_item(plan: Entry, n: int, state: c.ItemState, at: HM) -> Edit:
+def mark_item(plan: Entry, n: int, state: it.ItemState, at: HM) -> Edit:
     """Mark item ``n`` done or dropped (ending its open range at ``at``)."""
     editor = _Editor(plan)
     item = editor.close_open(editor.item(n), at)
@@ -302,7 +302,7 @@ def set_day_start(plan: Entry, start: HM, newline: str) -> Edit:
                       newline)
         edit.notes.append(f"the day's start: {format_hm(start)}")
         return edit
-    was = c.parse_hm(section.title)
+    was = it.parse_hm(section.title)
     if was is None:
         raise WorklogError(f"the plan of {plan.day}: its line {section.n}, {section.title!r} "
                            "holds no time; nothing was written. Edit it in the file.")
@@ -313,8 +313,8 @@ def set_day_start(plan: Entry, start: HM, newline: str) -> Edit:
     at = content.index(section.title, content.index(",") + 1)
     pad = section.title.startswith("0") if was[0] < 10 else _hours_padded(plan)
     changed = content[:at] + format_hm(start, pad=pad) + content[at + len(section.title):]
-    reread = c.parse_section(changed)
-    if reread is None or c.day_start(reread.title) != format_hm(start):
+    reread = it.parse_section(changed)
+    if reread is None or it.day_start(reread.title) != format_hm(start):
         raise WorklogError(f"the plan of {plan.day}: its {section.n}, line cannot be changed "
                            "safely; nothing was written. Edit it in the file.")
     edit.lines[section.index] = (changed, brk)

@@ -14,8 +14,9 @@ from datetime import date, datetime
 
 from worklog.errors import UsageError
 from worklog.format import constructs as c
-from worklog.format.constructs import HM
+from worklog.format import items as it
 from worklog.format.document import Document, Entry
+from worklog.format.items import HM
 
 PLAN_TAG = c.PLAN_TAG
 DEFAULT_SECTION = "today"
@@ -48,8 +49,8 @@ class PlanItem:
 
     n: int
     text: str  # without ranges, state marker and origin
-    state: c.ItemState
-    ranges: tuple[c.Range, ...] = ()
+    state: it.ItemState
+    ranges: tuple[it.Range, ...] = ()
     carried_from: date | None = None
     index: int | None = None  # line index in the plan entry; None for a proposed item
 
@@ -59,7 +60,7 @@ class PlanItem:
         return sum(r.minutes for r in self.ranges)
 
     @property
-    def open_range(self) -> c.Range | None:
+    def open_range(self) -> it.Range | None:
         return self.ranges[-1] if self.state == "active" else None
 
 
@@ -198,7 +199,7 @@ def _running(items: Sequence[PlanItem], day: date, now: datetime) -> Running | N
         rng = item.open_range
         if rng is not None:
             minutes = None
-            if now.date() == day and not (elapsed := c.Range(rng.start, hm_of(now))).impossible:
+            if now.date() == day and not (elapsed := it.Range(rng.start, hm_of(now))).impossible:
                 minutes = elapsed.minutes
             return Running(item.n, rng.start, minutes)
     return None
@@ -234,7 +235,7 @@ def clean_item_text(text: str) -> str:
     cleaned = " ".join(text.split())
     if not cleaned:
         raise UsageError("an item needs some text")
-    parsed = c.parse_item_line(item_line(1, cleaned))
+    parsed = it.parse_item_line(item_line(1, cleaned))
     assert parsed is not None  # item_line's head always parses
     if parsed.tokens or parsed.bad_range is not None:
         start, end = (parsed.tokens[0].start, parsed.tokens[0].end) if parsed.tokens \
@@ -261,7 +262,7 @@ def item_line(n: int, text: str, origin: date | None = None) -> str:
 def new_plan_body(start: HM, title: str, carried: Sequence[PlanItem],
                   texts: Sequence[str]) -> list[str]:
     """The lines of a new plan after its ``GTD`` tags line, in the seed's shape."""
-    lines = [f"0, {c.format_hm(start)}", "", f"1, {title}"]
+    lines = [f"0, {it.format_hm(start)}", "", f"1, {title}"]
     for item in carried:
         lines.append(item_line(item.n, item.text, item.carried_from))
     for k, text in enumerate(texts, start=len(carried) + 1):

@@ -13,8 +13,9 @@ from datetime import date, datetime
 from typing import Literal
 
 from worklog.day.plan import PLAN_TAG, PlanItem, is_plan, plan_items, reaches_before
-from worklog.format.constructs import HM, Range, find_links, without_links
+from worklog.format.constructs import find_links, without_links
 from worklog.format.document import Document, Entry
+from worklog.format.items import HM, Range
 
 By = Literal["day", "item", "tag"]
 BY_CHOICES: tuple[By, ...] = ("day", "item", "tag")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from worklog.format import constructs as c
+from worklog.format import items as it
 from worklog.format.document import Document, Entry
 from worklog.format.stamps import MARKERS, STAMP_BODY, parse_stamp_line
 from worklog.format.writer import is_neutralised
@@ -78,7 +79,7 @@ class _Written:
 
     line: int
     text: str
-    range: c.Range
+    range: it.Range
 
     @property
     def span(self) -> tuple[int, int]:
@@ -86,15 +87,15 @@ class _Written:
         return start, start + self.range.minutes
 
 
-def _range_problems(line: int, written: str, rng: c.Range) -> list[Problem]:
-    hours = c.LONGEST_RANGE // 60
+def _range_problems(line: int, written: str, rng: it.Range) -> list[Problem]:
+    hours = it.LONGEST_RANGE // 60
     if rng.impossible:
         return [Problem(line, "impossible-range",
                         f"{written} ends before it starts (a range past midnight lasts at "
                         f"most {hours} hours): not counted")]
-    if rng.end is not None and not rng.wraps and rng.length > c.LONGEST_RANGE:
+    if rng.end is not None and not rng.wraps and rng.length > it.LONGEST_RANGE:
         return [Problem(line, "long-range",
-                        f"{written} lasts {c.format_minutes(rng.length)}, over {hours} hours")]
+                        f"{written} lasts {it.format_minutes(rng.length)}, over {hours} hours")]
     return []
 
 
@@ -120,12 +121,12 @@ def plan_problems(plan: Entry) -> list[Problem]:
     closed: list[_Written] = []
     for index, (content, _) in enumerate(plan.lines):
         line = plan.line + index
-        section = c.parse_section(content)
-        if section is not None and section.n == 0 and c.malformed_hm(section.title):
+        section = it.parse_section(content)
+        if section is not None and section.n == 0 and it.malformed_hm(section.title):
             found.append(Problem(line, "bad-time", f"{section.title!r} in {content.strip()!r} "
                                  "is not a time (H:MM up to 23:59): no day's start"))
             continue
-        item = c.parse_item_line(content)
+        item = it.parse_item_line(content)
         if item is None:
             continue
         if item.bad_range is not None:
