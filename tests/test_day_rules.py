@@ -38,6 +38,7 @@ def plan_of(items: str) -> Entry:
 
 
 def test_a_range_past_midnight_counts_up_to_12_hours_only() -> None:
+    """[C2] Past midnight up to 12 hours; beyond, impossible: it counts nothing."""
     assert it.Range((23, 30), (0, 15)).minutes == 45
     assert it.Range((22, 0), (10, 0)).minutes == 12 * 60
     assert it.Range((10, 0), (9, 30)).impossible
@@ -122,6 +123,7 @@ def test_check_finds_nothing_in_a_sound_plan() -> None:
 
 
 def test_item_text_that_reads_as_a_range_is_refused(run_cli: Runner, tmp_path: Path) -> None:
+    """[W6] Typed item text that would read as a range, a state or an origin is refused."""
     log = tmp_path / "w.LOG"
     for text, says in [("9:00-10:00 looks like a range", "starts with '9:00-10:00'"),
                        ("9:60-10:00 standup", "starts with '9:60-10:00'"),
@@ -199,6 +201,7 @@ def test_plan_start_on_a_plan_without_a_start_line() -> None:
 
 
 def test_check_does_not_flag_what_add_wrote(run_cli: Runner, tmp_path: Path) -> None:
+    """[W4] A line that starts with a stamp is written indented, and check leaves it be."""
     log = tmp_path / "w.LOG"
     assert run_cli("--file", str(log), "add", "10:20 2014-02-11 was when Bruce mailed",
                    env=NOW).code == 0
