@@ -115,7 +115,7 @@ def test_plan_then_today_carried_items_first(run_cli: Runner, sample: SampleCopy
     result = run_cli("--file", str(path), "plan", "write the 0.4 changelog", env=now)
     assert result.code == 0, result.err
     assert result.err == ("planned 2026-11-26 (09:30 2026-11-26): 2 item(s) carried from "
-                          "2026-11-25, 1 new\n")
+                          "2026-11-25, 1 new\nitem 3 (write the 0.4 changelog): added\n")
     assert path.read_bytes() == before + (
         b"\n09:30 2026-11-26\nGTD\n0, 9:30\n\n1, today\n"
         b"1), release notes for vmbackup 0.4 (from 2026-11-25)\n"

@@ -230,6 +230,8 @@ def test_check_quotes_a_link_as_written_and_names_the_order_where_it_matters(
 
 def test_every_edit_names_the_item_with_its_text(run_cli: Runner, tmp_path: Path) -> None:
     log = tmp_path / "w.LOG"
+    new = run_cli("--file", str(tmp_path / "new.LOG"), "plan", "read mail", env=NOW)
+    assert new.err.endswith("1 new item(s)\nitem 1 (read mail): added\n")
     log.write_bytes(plan_log("1), review libvirt patch\n"))
     steps = [(["start", "1", "--at", "8:30"], "item 1 (review libvirt patch): started at 8:30"),
              (["stop", "--at", "9:00"], "item 1 (review libvirt patch): stopped, 8:30-9:00 "

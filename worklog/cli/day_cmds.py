@@ -173,7 +173,8 @@ def plan(
         body = pl.new_plan_body(_day_start([], day, now, start_hm), pl.DEFAULT_SECTION, [],
                                 texts)
         log.append([pl.PLAN_TAG], body, now)
-        _say([f"planned {day} in {sess.log_path} (new file): {len(texts)} new item(s)"])
+        _say([f"planned {day} in {sess.log_path} (new file): {len(texts)} new item(s)",
+              *ed.added_notes(1, texts)])
         return
     tail = log.load_tail(pl.enough_for(day, previous=not no_carry))
     doc = tail.doc
@@ -196,7 +197,8 @@ def plan(
     style = Style(doc.newline, doc.text[-4:], bool(doc.entries))
     _write(log, tail, doc.text + render_append(style, stamp, [pl.PLAN_TAG], body))
     origin = f" carried from {source.day}" if source is not None else ""
-    _say([f"planned {day} ({stamp}): {len(carried)} item(s){origin}, {len(texts)} new"])
+    _say([f"planned {day} ({stamp}): {len(carried)} item(s){origin}, {len(texts)} new",
+          *ed.added_notes(len(carried) + 1, texts)])
 
 
 # --- start, stop, done, drop ------------------------------------------------------------

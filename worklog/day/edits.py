@@ -287,9 +287,14 @@ def add_items(plan: Entry, texts: Sequence[str], newline: str) -> Edit:
                          if content.strip() or i == 0)
             new = ["", f"1, {DEFAULT_SECTION}", *new]
     _insert_after(edit, anchor, new, newline)
-    edit.notes.extend(f"{item_label(PlanItem(k, text, 'open'))}: added"
-                      for k, text in enumerate(cleaned, start=first))
+    edit.notes.extend(added_notes(first, cleaned))
     return edit
+
+
+def added_notes(first: int, texts: Sequence[str]) -> list[str]:
+    """``item 3 (write the changelog): added`` for new items numbered from ``first``."""
+    return [f"{item_label(PlanItem(k, text, 'open'))}: added"
+            for k, text in enumerate(texts, start=first)]
 
 
 def set_day_start(plan: Entry, start: HM, newline: str) -> Edit:

@@ -83,7 +83,7 @@ class _Written:
 
     @property
     def span(self) -> tuple[int, int]:
-        start = self.range.start[0] * 60 + self.range.start[1]
+        start = it.minute_of_day(self.range.start)
         return start, start + self.range.minutes
 
 

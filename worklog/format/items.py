@@ -54,9 +54,13 @@ def format_hm(hm: HM, *, pad: bool = False) -> str:
     return f"{hm[0]:02d}:{hm[1]:02d}" if pad else f"{hm[0]}:{hm[1]:02d}"
 
 
+def minute_of_day(hm: HM) -> int:
+    return hm[0] * 60 + hm[1]
+
+
 def span_minutes(start: HM, end: HM) -> int:
     """Minutes on the clock from ``start`` to ``end``, wrapping past midnight."""
-    return ((end[0] * 60 + end[1]) - (start[0] * 60 + start[1])) % _DAY
+    return (minute_of_day(end) - minute_of_day(start)) % _DAY
 
 
 def format_minutes(minutes: int) -> str:
