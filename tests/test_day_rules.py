@@ -162,7 +162,7 @@ def test_a_carried_item_never_becomes_worked_time(head: str, pieces: list[str]) 
 
 
 def test_typed_text_is_checked_before_anything() -> None:
-    with pytest.raises(UsageError, match="reads as a worked time range"):
+    with pytest.raises(UsageError, match="which the plan would read as time worked"):
         pl.clean_item_text("  9:00-10:00   standup ")
     assert pl.clean_item_text(", 9:00-10:00 standup") == ", 9:00-10:00 standup"
     assert it.parse_item_line(pl.item_line(3, ", 9:00-10:00 standup")) is not None

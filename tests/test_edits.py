@@ -44,16 +44,28 @@ PIECES = ["9:05", "10:40", "-", " ", ",", "\t", "(done)", "(DROPPED)", "(from 20
 
 @given(st.integers(0, 99), st.sampled_from(["), ", ")", "),", ") ,\t"]),
        st.lists(st.sampled_from(PIECES), max_size=12))
-def test_item_line_spans_agree_with_the_parser(n: int, head: str, pieces: list[str]) -> None:
+def test_item_line_spans_say_where_each_part_is(n: int, head: str, pieces: list[str]) -> None:
+    """The spans of the one item grammar point at the text they stand for: each range
+    token is written as its range, the ranges end where no range follows, and the text
+    and marker are what lies after them."""
     content = f"{n}{head}{''.join(pieces)}"
     line = it.parse_item_line(content)
-    item = parse_item(content)
     assert line is not None
-    assert item is not None
-    assert tuple(t.range for t in line.tokens) == item.ranges
-    assert (line.marker is not None) == (item.state in ("done", "dropped"))
+    assert line.n == n
     for token in line.tokens:
-        assert content[token.end - 1] in "-0123456789"
+        start, _, end = content[token.start : token.end].partition("-")
+        assert it.parse_hm(start) == token.range.start
+        assert (it.parse_hm(end) if end else None) == token.range.end
+    rest = it.parse_item_line(f"{n}), {content[line.body_start:]}")
+    assert rest is not None
+    assert rest.tokens == ()
+    if line.tokens and line.body_start < line.end:  # separators after the ranges are eaten
+        assert content[line.body_start] not in " \t,"
+    if line.marker is not None:
+        assert content[line.marker.start() :].strip().lower() in ("(done)", "(dropped)")
+        assert line.text == content[line.body_start : line.marker.start()].strip()
+    else:
+        assert line.text == content[line.body_start :].strip()
 
 
 @given(st.sampled_from(["), ", ")", "), 9:00-9:30 ", "), 9:00- ", ") 8:00-8:10,"]),

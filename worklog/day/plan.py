@@ -241,8 +241,9 @@ def clean_item_text(text: str) -> str:
         start, end = (parsed.tokens[0].start, parsed.tokens[0].end) if parsed.tokens \
             else parsed.bad_range or (0, 0)
         piece = parsed.content[start:end]
-        raise ItemTextError(cleaned, f"starts with {piece!r}, which reads as a worked time "
-                                     "range; put a word before it (e.g. 'at " + piece + "')")
+        reads = "time worked" if parsed.tokens else "a range with an impossible time"
+        raise ItemTextError(cleaned, f"starts with {piece!r}, which the plan would read as "
+                                     f"{reads}; put a word before it (e.g. 'at {piece}')")
     if parsed.state != "open":
         raise ItemTextError(cleaned, f"ends with ({parsed.state}), which marks an item "
                                      f"{parsed.state}; leave the marker out")
