@@ -131,7 +131,7 @@ def test_check_order_and_dangling_links(run_cli: Runner, tmp_path: Path) -> None
                      b"09:00 2014-02-10\nearlier than before.\n")
     result = run_cli("--file", str(path), "check")
     assert result.out.splitlines() == [
-        f"{path}:3: see\"2014-02-01 09:00\" refers to no entry [dangling-link]",
+        f"{path}:3: see\"09:00 2014-02-01\" refers to no entry [dangling-link]",
         f"{path}:5: stamp '09:00 2014-02-10' is earlier than the one before it "
         "('10:00 2014-02-11', line 2) [order]",
     ]

@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from worklog.format import constructs as c
+from worklog.format import items as it
 from worklog.format.document import parse
 
 
@@ -60,7 +61,7 @@ def test_sections_and_day_start() -> None:
     entry = doc.entries[0]
     assert [(s.n, s.title) for s in entry.sections] == [(0, "9:40"), (1, "today")]
     assert entry.day_start == "9:40"
-    assert c.day_start("25:00") is None
+    assert it.day_start("25:00") is None
 
 
 def test_items_ranges_and_states() -> None:
@@ -77,13 +78,13 @@ def test_items_ranges_and_states() -> None:
         "7), 10:00-26:00 bad range stays text": ("10:00-26:00 bad range stays text", [], "open", 0),
     }
     for line, (text, ranges, state, minutes) in cases.items():
-        item = c.parse_item(line)
+        item = it.parse_item(line)
         assert item is not None, line
         assert item.text == text, line
         assert [str(r) for r in item.ranges] == ranges, line
         assert item.state == state, line
         assert item.minutes == minutes, line
-    assert c.parse_item("1, today") is None
+    assert it.parse_item("1, today") is None
 
 
 def test_items_know_their_section() -> None:
@@ -159,3 +160,15 @@ def test_kinds(body: str, kind: str) -> None:
     """[K1] the first kind that applies."""
     doc = parse(f".LOG\n10:00 2014-02-10\n{body}".encode())
     assert doc.entries[0].kind == kind
+
+
+def test_clock_helpers() -> None:
+    assert it.parse_hm("9:40") == (9, 40)
+    assert it.parse_hm("09:40") == (9, 40)
+    assert it.parse_hm("24:00") is None
+    assert it.parse_hm("9:60") is None
+    assert it.parse_hm("9.40") is None
+    assert it.format_hm((9, 5)) == "9:05"
+    assert it.format_hm((9, 5), pad=True) == "09:05"
+    assert it.span_minutes((23, 30), (0, 15)) == 45
+    assert it.format_minutes(365) == "6h05"

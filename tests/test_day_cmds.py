@@ -115,7 +115,7 @@ def test_plan_then_today_carried_items_first(run_cli: Runner, sample: SampleCopy
     result = run_cli("--file", str(path), "plan", "write the 0.4 changelog", env=now)
     assert result.code == 0, result.err
     assert result.err == ("planned 2026-11-26 (09:30 2026-11-26): 2 item(s) carried from "
-                          "2026-11-25, 1 new\n")
+                          "2026-11-25, 1 new\nitem 3 (write the 0.4 changelog): added\n")
     assert path.read_bytes() == before + (
         b"\n09:30 2026-11-26\nGTD\n0, 9:30\n\n1, today\n"
         b"1), release notes for vmbackup 0.4 (from 2026-11-25)\n"
@@ -135,7 +135,7 @@ def test_plan_again_adds_to_the_days_plan_in_place(run_cli: Runner, sample: Samp
     result = run_cli("--file", str(path), "plan", "tag 0.4", "mail Marta",
                      env=at("2026-11-24T17:00"))
     assert result.code == 0, result.err
-    assert result.err == "item 6: added\nitem 7: added\n"
+    assert result.err == "item 6 (tag 0.4): added\nitem 7 (mail Marta): added\n"
     new = PLAN_1124.replace(b"5), vmbackup prune --dry-run\n",
                             b"5), vmbackup prune --dry-run\n6), tag 0.4\n7), mail Marta\n")
     assert only_entry_changed(before, path.read_bytes(), PLAN_1124, new)
@@ -201,20 +201,23 @@ def test_start_stop_done_drop_change_only_the_plan_entry(
     path = sample("worklog.LOG")
     steps = [
         (("start", "4"), "2026-11-24T17:00", b"4), release notes for vmbackup 0.4\n",
-         b"4), 17:00- release notes for vmbackup 0.4\n", "item 4: started at 17:00\n"),
+         b"4), 17:00- release notes for vmbackup 0.4\n",
+         "item 4 (release notes for vmbackup 0.4): started at 17:00\n"),
         (("start", "5"), "2026-11-24T17:20", b"4), 17:00- release notes for vmbackup 0.4\n"
          b"5), vmbackup prune --dry-run\n",
          b"4), 17:00-17:20 release notes for vmbackup 0.4\n5), 17:20- vmbackup prune --dry-run\n",
-         "item 4: stopped, 17:00-17:20 (0h20)\nitem 5: started at 17:20\n"),
+         "item 4 (release notes for vmbackup 0.4): stopped, 17:00-17:20 (0h20)\n"
+         "item 5 (vmbackup prune --dry-run): started at 17:20\n"),
         (("stop",), "2026-11-24T17:50", b"5), 17:20- vmbackup prune --dry-run\n",
          b"5), 17:20-17:50 vmbackup prune --dry-run\n",
-         "item 5: stopped, 17:20-17:50 (0h30)\n"),
+         "item 5 (vmbackup prune --dry-run): stopped, 17:20-17:50 (0h30)\n"),
         (("done", "4"), "2026-11-24T17:55", b"4), 17:00-17:20 release notes for vmbackup 0.4\n",
-         b"4), 17:00-17:20 release notes for vmbackup 0.4 (done)\n", "item 4: done\n"),
+         b"4), 17:00-17:20 release notes for vmbackup 0.4 (done)\n",
+         "item 4 (release notes for vmbackup 0.4): done\n"),
         (("drop", "1"), "2026-11-24T17:56",
          b"1), 9:00-11:30 vmbackup: retention, prune only our own snapshots\n",
          b"1), 9:00-11:30 vmbackup: retention, prune only our own snapshots (dropped)\n",
-         "item 1: dropped\n"),
+         "item 1 (vmbackup: retention, prune only our own snapshots): dropped\n"),
     ]
     plan = PLAN_1124
     for args, when, old_line, new_line, said in steps:
@@ -238,12 +241,14 @@ def test_a_day_left_with_an_open_range(run_cli: Runner, sample: SampleCopy) -> N
     before = path.read_bytes()
     refused = run_cli("--file", str(path), "stop", env=now)
     assert refused.code == 1
-    assert refused.err == ("worklog: item 3 of 2026-11-25 was left running since 15:10: say "
-                           "when it ended with `worklog stop --at H:MM`\n")
+    assert refused.err == ("worklog: item 3 (release notes for vmbackup 0.4) of 2026-11-25 was "
+                           "left running since 15:10: say when it ended with "
+                           "`worklog stop --at H:MM`\n")
     assert path.read_bytes() == before
     result = run_cli("--file", str(path), "stop", "--at", "17:30", env=now)
     assert result.code == 0, result.err
-    assert result.err == "item 3: stopped, 15:10-17:30 (2h20)\n(in the plan of 2026-11-25)\n"
+    assert result.err == ("item 3 (release notes for vmbackup 0.4): stopped, 15:10-17:30 "
+                          "(2h20)\n(in the plan of 2026-11-25)\n")
     assert only_entry_changed(before, path.read_bytes(),
                               b"3), 15:10- release notes for vmbackup 0.4\n",
                               b"3), 15:10-17:30 release notes for vmbackup 0.4\n")
@@ -267,12 +272,14 @@ def test_start_on_done_item_refused_then_reopened(run_cli: Runner, sample: Sampl
     now = at("2026-11-25T16:00")
     refused = run_cli("--file", str(path), "start", "1", env=now)
     assert refused.code == 2
-    assert "item 1 is done: `worklog start 1 --reopen`" in refused.err
+    assert "item 1 (answer Jonas: the kvm package is fine from our side. see\"08…) is done: " \
+        "`worklog start 1 --reopen`" in refused.err
     assert path.read_bytes() == before
     result = run_cli("--file", str(path), "start", "1", "--reopen", env=now)
     assert result.code == 0, result.err
-    assert result.err == ("item 3: stopped, 15:10-16:00 (0h50)\nitem 1: reopened\n"
-                          "item 1: started at 16:00\n")
+    jonas = "item 1 (answer Jonas: the kvm package is fine from our side. see\"08…)"
+    assert result.err == ("item 3 (release notes for vmbackup 0.4): stopped, 15:10-16:00 "
+                          f"(0h50)\n{jonas}: reopened\n{jonas}: started at 16:00\n")
     after = path.read_bytes()
     assert b"1), 9:25-10:05 16:00- answer Jonas: the kvm package is fine from our side. " \
            b'see"08:41 2026-11-25"\n' in after

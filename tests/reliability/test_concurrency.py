@@ -197,7 +197,8 @@ def test_parallel_appends_plan_edits_and_snapshots(tmp_path: Path, with_snap: bo
             assert err == f"worklog: {log}: {CHANGED_MESSAGE}\n"
         else:
             assert code == 0, err
-            said = f"item {n}: started at {when}\n" if verb == "start" else f"item {n}: done\n"
+            said = (f"item {n} (task {n}): started at {when}\n" if verb == "start"
+                    else f"item {n} (task {n}): done\n")
             assert err.endswith(said)
 
     final = log.read_bytes()
@@ -309,7 +310,7 @@ def test_text_added_at_the_end_meanwhile_stays_after_the_edit(
     monkeypatch.setattr(LogFile, "replace_tail", other_program_saves_first)
     result = invoke(["--file", str(log), "done", "2", "--at", "10:30"], tmp_path,
                     {"WORKLOG_NOW": NOW})
-    assert (result.code, result.err) == (0, "item 2: done\n")
+    assert (result.code, result.err) == (0, "item 2 (task 2): done\n")
     assert log.read_bytes() == saved.replace(b"2), task 2\n", b"2), task 2 (done)\n")
     assert listing(tmp_path) == ["work.LOG"]
 
@@ -334,6 +335,6 @@ def test_a_save_that_changed_only_older_history_is_kept_under_the_edit(
     monkeypatch.setattr(LogFile, "replace_tail", other_program_saves_first)
     result = invoke(["--file", str(log), "done", "2", "--at", "10:30"], tmp_path,
                     {"WORKLOG_NOW": NOW})
-    assert (result.code, result.err) == (0, "item 2: done\n")
+    assert (result.code, result.err) == (0, "item 2 (task 2): done\n")
     assert log.read_bytes() == saved.replace(b"2), task 2\n", b"2), task 2 (done)\n")
     assert listing(tmp_path) == ["work.LOG"]

@@ -22,6 +22,7 @@ from tests.conftest import SAMPLES
 from tests.reliability.conftest import assert_one_error_line, invoke, listing
 from worklog.format.document import Entry, parse
 from worklog.format.stamps import looks_like_stamp_line
+from worklog.format.writer import needs_neutralising
 from worklog.store.logfile import LogFile
 
 NOW = {"WORKLOG_NOW": "2026-11-26T18:00"}
@@ -39,8 +40,13 @@ PROSE = ["started at 11:04 2014-02-12, waiting.", "    13:27 2014-02-10", "GTD",
          "1), 9:00-10:00 not a plan of its own", "13:27 2014-02-10 call Bob"]
 
 
+#: Prose that starts with a stamp: worklog indents it too (W4), so that `check` can tell
+#: it from a line a person typed.
+STAMP_LED = ["13:27 2014-02-10 call Bob"]
+
+
 def neutralised(lines: list[str]) -> list[str]:
-    return [" " + line if line in STAMP_LINES else line for line in lines]
+    return [" " + line if line in STAMP_LINES or line in STAMP_LED else line for line in lines]
 
 
 def test_the_hostile_lines_are_what_they_claim() -> None:
@@ -135,7 +141,7 @@ def test_property_one_append_is_one_entry(tmp_path: Path, body: list[str], tags:
     LogFile(log).append(tags, body, datetime(2026, 11, 26, 18, 0))
     (entry,) = new_entries(before, log.read_bytes())
     assert entry.tags == tags
-    expected = [" " + line if looks_like_stamp_line(line) else line for line in body]
+    expected = [" " + line if needs_neutralising(line) else line for line in body]
     while expected and _blank(expected[-1]):
         expected.pop()
     while expected and _blank(expected[0]):

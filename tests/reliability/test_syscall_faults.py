@@ -365,7 +365,7 @@ def test_the_folder_sync_policy_in_process(
         changed = log.read_bytes() != old
         if error != errno.EIO:
             assert (result.code, changed) == (0, True), (name, result)
-            assert result.err == "item 1: started at 10:00\n"
+            assert result.err == "item 1 (write the tests): started at 10:00\n"
         elif name == "small":
             assert (result.code, changed) == (6, True), result
             assert result.err == f"worklog: {log}: {UNCONFIRMED.format(_reason('EIO'))}\n"

@@ -14,7 +14,7 @@ import typer
 
 from worklog.cli.session import Session, session
 from worklog.errors import EXIT_FAILED, UsageError, WorklogError
-from worklog.format.check import check
+from worklog.format.check import check, day_order_words
 from worklog.format.dates import parse_day
 from worklog.format.writer import split_tags, text_lines
 from worklog.history.export import EntryFilter
@@ -110,9 +110,9 @@ def check_cmd(ctx: typer.Context) -> None:
         typer.echo(f"{path}: left by an interrupted rewrite; worklog removes it on its next "
                    "rewrite [leftover]")
     doc = loaded.doc
+    order = day_order_words(doc)
     summary = (f"{len(doc.entries)} entries, {doc.codec.label}, "
-               f"{NEWLINE_NAMES[doc.newline]} line breaks, "
-               f"{'day' if doc.day_first else 'month'}-first dates")
+               f"{NEWLINE_NAMES[doc.newline]} line breaks" + (f", {order}" if order else ""))
     typer.echo(f"{sess.log_path}: {summary}: "
                + (f"{len(problems) + len(leftovers)} problem(s)" if problems or leftovers
                   else "no problems"), err=True)

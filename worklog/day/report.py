@@ -7,20 +7,19 @@ still running, or left running) counts nothing and is listed apart.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from worklog.day.plan import HM, PLAN_TAG, PlanItem, is_plan, plan_items, reaches_before
-from worklog.format.constructs import find_links
+from worklog.day.plan import PLAN_TAG, PlanItem, is_plan, plan_items, reaches_before
+from worklog.format.constructs import find_links, without_links
 from worklog.format.document import Document, Entry
+from worklog.format.items import HM, Range
 
 By = Literal["day", "item", "tag"]
 BY_CHOICES: tuple[By, ...] = ("day", "item", "tag")
 NO_TAG = "(no tag)"
-_LINK_TEXT_RE = re.compile(r"""[ \t]*(?i:see)"[^"\r\n]{1,60}\"""")
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,15 @@ class OpenRange:
 
 
 @dataclass(frozen=True)
+class ImpossibleRange:
+    """A range that ends before it starts beyond the midnight rule (C2): not counted."""
+
+    day: date
+    n: int
+    range: Range
+
+
+@dataclass(frozen=True)
 class Report:
     since: date
     until: date
@@ -47,6 +55,7 @@ class Report:
     rows: list[Row]
     total_minutes: int
     open_ranges: list[OpenRange]
+    impossible: list[ImpossibleRange] = field(default_factory=list)
 
 
 def plans_by_day(entries: Iterable[Entry], since: date, until: date) -> dict[date, Entry]:
@@ -61,7 +70,7 @@ def plans_by_day(entries: Iterable[Entry], since: date, until: date) -> dict[dat
 def item_key(text: str) -> str:
     """An item's text without cross-references and final dots: the same task on two days
     shares it even when a ``see"..."`` was added on one of them."""
-    return _LINK_TEXT_RE.sub("", text).strip().rstrip(".").strip() or text
+    return without_links(text).strip().rstrip(".").strip() or text
 
 
 def item_tags(plan: Entry, item: PlanItem, by_stamp: dict[datetime, Entry]) -> list[str]:
@@ -104,6 +113,7 @@ def build(entries: Sequence[Entry], since: date, until: date, by: By) -> Report:
     labels: dict[str, str] = {}
     days: dict[str, set[date]] = {}
     open_ranges: list[OpenRange] = []
+    impossible: list[ImpossibleRange] = []
     total = 0
     for day in sorted(plans):
         plan = plans[day]
@@ -113,6 +123,8 @@ def build(entries: Sequence[Entry], since: date, until: date, by: By) -> Report:
         for item in plan_items(plan):
             open_ranges.extend(OpenRange(day, item.n, r.start) for r in item.ranges
                                if r.end is None)
+            impossible.extend(ImpossibleRange(day, item.n, r) for r in item.ranges
+                              if r.impossible)
             if not item.minutes:
                 continue
             total += item.minutes
@@ -133,4 +145,4 @@ def build(entries: Sequence[Entry], since: date, until: date, by: By) -> Report:
             for key, value in minutes.items()]
     if by != "day":
         rows.sort(key=lambda row: (-row.minutes, row.key.casefold()))
-    return Report(since, until, by, rows, total, open_ranges)
+    return Report(since, until, by, rows, total, open_ranges, impossible)

@@ -1,4 +1,4 @@
-"""What worklog recognises inside an entry's lines (FORMAT.md rules E2, E3, C1-C7, K1).
+"""What worklog recognises inside an entry's lines (FORMAT.md rules E2, E3, C4-C7, K1).
 
 Pure functions of text lines: no file, no clock. Each construct keeps the line index it
 came from so callers can edit the exact line in place.
@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from worklog.format.items import Item as Item  # noqa: PLC0414 - the entry's items, for callers
 from worklog.format.stamps import parse_stamp
 
 Kind = Literal["plan", "email", "snapshot", "command", "note"]
 KINDS: tuple[Kind, ...] = ("plan", "email", "snapshot", "command", "note")
-ItemState = Literal["open", "active", "done", "dropped"]
 
+#: The tag of a day plan (K1).
+PLAN_TAG = "GTD"
 SNAPSHOT_ACTIONS = frozenset({"snap", "revert", "snap-delete", "snap-prune"})
 COMMAND_ACTIONS = frozenset({"run"})
 
@@ -72,108 +74,12 @@ def format_tags(tags: list[str]) -> str:
     return ", ".join(tags)
 
 
-# --- sections, items, ranges (C1-C3) ---------------------------------------------------
-
-_SECTION_RE = re.compile(r"(?P<n>\d+),[ \t]*(?P<title>.*?)[ \t]*")
-_ITEM_RE = re.compile(r"(?P<n>\d+)\)[ \t]*,?[ \t]*(?P<rest>.*?)[ \t]*")
-_RANGE_RE = re.compile(
-    r"(?P<sh>\d{1,2}):(?P<sm>\d\d)-(?:(?P<eh>\d{1,2}):(?P<em>\d\d))?(?=[ \t,]|$)[ \t,]*"
-)
-_MARKER_RE = re.compile(r"[ \t]*\((?P<state>done|dropped)\)[ \t]*$", re.IGNORECASE)
-_TIME_RE = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d\d)")
-
-
-@dataclass(frozen=True)
-class Range:
-    """A worked range ``H:MM-H:MM``; ``end`` is None while it runs."""
-
-    start: tuple[int, int]
-    end: tuple[int, int] | None
-
-    @property
-    def minutes(self) -> int:
-        if self.end is None:
-            return 0
-        delta = (self.end[0] * 60 + self.end[1]) - (self.start[0] * 60 + self.start[1])
-        return delta % (24 * 60)
-
-    def __str__(self) -> str:
-        start = f"{self.start[0]:02d}:{self.start[1]:02d}"
-        end = "" if self.end is None else f"{self.end[0]:02d}:{self.end[1]:02d}"
-        return f"{start}-{end}"
-
-
-@dataclass(frozen=True)
-class Item:
-    """A numbered item ``N), text`` with its ranges and state."""
-
-    index: int  # line index within the entry's lines
-    n: int
-    text: str  # without ranges and state marker
-    ranges: tuple[Range, ...]
-    state: ItemState
-    section: int | None
-
-    @property
-    def minutes(self) -> int:
-        return sum(r.minutes for r in self.ranges)
-
-
-@dataclass(frozen=True)
-class Section:
-    index: int
-    n: int
-    title: str
-
-
-def _valid_time(hour: int, minute: int) -> bool:
-    return hour <= 23 and minute <= 59
-
-
-def parse_item(line: str, index: int = 0, section: int | None = None) -> Item | None:
-    """An item line (C2, C3), or None."""
-    match = _ITEM_RE.fullmatch(line)
-    if not match:
-        return None
-    rest = match.group("rest")
-    ranges: list[Range] = []
-    pos = 0
-    while (rmatch := _RANGE_RE.match(rest, pos)) is not None:
-        start = (int(rmatch.group("sh")), int(rmatch.group("sm")))
-        end = None
-        if rmatch.group("eh") is not None:
-            end = (int(rmatch.group("eh")), int(rmatch.group("em")))
-        if not _valid_time(*start) or (end is not None and not _valid_time(*end)):
-            break
-        ranges.append(Range(start, end))
-        pos = rmatch.end()
-    text = rest[pos:]
-    state: ItemState = "open"
-    marker = _MARKER_RE.search(text)
-    if marker:
-        state = "done" if marker.group("state").lower() == "done" else "dropped"
-        text = text[: marker.start()]
-    elif ranges and ranges[-1].end is None:
-        state = "active"
-    return Item(index, int(match.group("n")), text.strip(), tuple(ranges), state, section)
-
-
-def parse_section(line: str, index: int = 0) -> Section | None:
-    match = _SECTION_RE.fullmatch(line)
-    return Section(index, int(match.group("n")), match.group("title")) if match else None
-
-
-def day_start(title: str) -> str | None:
-    """The ``H:MM`` of a ``0, H:MM`` section title, or None."""
-    match = _TIME_RE.fullmatch(title.strip())
-    if not match or not _valid_time(int(match.group("h")), int(match.group("m"))):
-        return None
-    return f"{int(match.group('h'))}:{match.group('m')}"
-
-
 # --- links, e-mail, transcripts (C4-C6) ------------------------------------------------
 
-_LINK_RE = re.compile(r"""(?i:see)"(?P<stamp>[^"\r\n]{1,60})\"""")
+#: ``see"STAMP"`` (C4): the one pattern of a cross-reference; group ``stamp`` as written.
+LINK_RE = re.compile(r"""(?i:see)"(?P<stamp>[^"\r\n]{1,60})\"""")
+#: A cross-reference with the blanks before it, to take it out of a text.
+_LINK_WITH_BLANKS_RE = re.compile(rf"[ \t]*{LINK_RE.pattern}")
 _EMAIL_RE = re.compile(
     r'"(?P<sender>.*)"_email_"(?P<subject>.*?)"(?:_(?P<d>\d{8})_(?P<t>\d{4}))?[ \t]*'
 )
@@ -182,16 +88,34 @@ _PROMPT_RE = re.compile(
 )
 
 
-def find_links(text: str, day_first: bool = True) -> list[datetime]:
-    """The stamps of ``see"STAMP"`` references in ``text``, in order (C4)."""
-    links: list[datetime] = []
+@dataclass(frozen=True)
+class Link:
+    """A cross-reference as written (``see"10:20 11/02/2014"``) and the time it names."""
+
+    text: str
+    when: datetime
+
+
+def iter_links(text: str, day_first: bool = True) -> list[Link]:
+    """The ``see"STAMP"`` references of ``text`` whose STAMP is a stamp, in order (C4)."""
+    links: list[Link] = []
     if 'e"' not in text and 'E"' not in text:
         return links
-    for match in _LINK_RE.finditer(text):
+    for match in LINK_RE.finditer(text):
         stamp = parse_stamp(match.group("stamp"), day_first)
         if stamp is not None:
-            links.append(stamp.when)
+            links.append(Link(match.group(0), stamp.when))
     return links
+
+
+def find_links(text: str, day_first: bool = True) -> list[datetime]:
+    """The stamps of ``see"STAMP"`` references in ``text``, in order (C4)."""
+    return [link.when for link in iter_links(text, day_first)]
+
+
+def without_links(text: str) -> str:
+    """``text`` with its ``see"..."`` references (and the blanks before them) taken out."""
+    return _LINK_WITH_BLANKS_RE.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -297,13 +221,18 @@ def format_record(action: str, subject: str, result: str, summary: str,
     return [escape_value(headline)] + [f"{key}: {escape_value(value)}" for key, value in fields]
 
 
+def has_plan_tag(tags: list[str]) -> bool:
+    """Whether a tags line holds ``GTD``, the tag of a day plan (K1)."""
+    return any(tag.casefold() == PLAN_TAG.casefold() for tag in tags)
+
+
 def kind_of(tags: list[str], text_lines: list[str], record: Record | None) -> Kind:
     """The entry kind (K1)."""
     if record is not None and record.action in SNAPSHOT_ACTIONS:
         return "snapshot"
     if record is not None and record.action in COMMAND_ACTIONS:
         return "command"
-    if any(tag.casefold() == "gtd" for tag in tags):
+    if has_plan_tag(tags):
         return "plan"
     if text_lines and parse_email_header(text_lines[0]) is not None:
         return "email"

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from functools import cached_property
 
 from worklog.format import constructs as c
+from worklog.format import items as it
 from worklog.format.encoding import DEFAULT_ANSI, Codec, detect, split_bom
 from worklog.format.stamps import (
     DEFAULT_SHAPE,
@@ -138,30 +139,30 @@ class Entry:
         return c.parse_email_header(self.text_lines[0]) if self.kind == "email" else None
 
     @cached_property
-    def items(self) -> list[c.Item]:
+    def items(self) -> list[it.Item]:
         """Numbered items, with the section each stands in; indexes are into ``lines``."""
-        items: list[c.Item] = []
+        items: list[it.Item] = []
         section: int | None = None
         for index, (content, _) in enumerate(self.lines[1:], start=1):
-            sec = c.parse_section(content, index)
+            sec = it.parse_section(content, index)
             if sec is not None:
                 section = sec.n
                 continue
-            item = c.parse_item(content, index, section)
+            item = it.parse_item(content, index, section)
             if item is not None:
                 items.append(item)
         return items
 
     @cached_property
-    def sections(self) -> list[c.Section]:
-        found = (c.parse_section(content, i) for i, (content, _) in enumerate(self.lines))
+    def sections(self) -> list[it.Section]:
+        found = (it.parse_section(content, i) for i, (content, _) in enumerate(self.lines))
         return [s for s in found if s is not None]
 
     @property
     def day_start(self) -> str | None:
         for section in self.sections:
             if section.n == 0:
-                return c.day_start(section.title)
+                return it.day_start(section.title)
         return None
 
     @cached_property

@@ -7,12 +7,16 @@ line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from worklog.errors import UsageError
 from worklog.format.constructs import format_tags, parse_tags_line, split_lines
-from worklog.format.stamps import looks_like_stamp_line
+from worklog.format.stamps import STAMP_BODY
+
+#: A stamp at the start of a line, whatever follows it.
+_STAMP_START_RE = re.compile(STAMP_BODY)
 
 MAGIC = ".LOG"
 
@@ -26,9 +30,21 @@ class Style:
     has_entries: bool
 
 
+def needs_neutralising(line: str) -> bool:
+    """Whether ``line`` reads as a stamp line, or starts with a stamp followed by text (W4)."""
+    return _STAMP_START_RE.match(line) is not None
+
+
+def is_neutralised(line: str) -> bool:
+    """Whether ``line`` is one that ``neutralise_lines`` wrote: one space, then a line
+    that needs it."""
+    return line.startswith(" ") and needs_neutralising(line[1:])
+
+
 def neutralise_lines(lines: Sequence[str]) -> list[str]:
-    """Lines with every stamp-shaped line indented by one space (W4: indented stamps are text)."""
-    return [" " + line if looks_like_stamp_line(line) else line for line in lines]
+    """Lines with every stamp-shaped line, and every line that starts with a stamp,
+    indented by one space (W4: indented stamps are text)."""
+    return [" " + line if needs_neutralising(line) else line for line in lines]
 
 
 def text_lines(text: str) -> list[str]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from worklog.format.constructs import Item, Transcript
+from worklog.format.constructs import LINK_RE, Item, Transcript
 from worklog.format.document import Entry
 
 FORMATS = ("json", "markdown", "ics")
@@ -26,7 +26,6 @@ PRODID = "-//worklog//worklog export//EN"
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
 _MD_LINE_START = re.compile(r"^(\s*)((?:[-+=]|\d{1,9}[.)])(?=[ \t]|$)|>)")
-_LINK_RE = re.compile(r"""(?i:see)"(?P<stamp>[^"\r\n]{1,60})\"""")
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -69,7 +68,7 @@ def _with_links(line: str, targets: set[datetime], day_first: bool) -> str:
 
     out: list[str] = []
     pos = 0
-    for match in _LINK_RE.finditer(line):
+    for match in LINK_RE.finditer(line):
         stamp = parse_stamp(match.group("stamp"), day_first)
         if stamp is None or stamp.when not in targets:
             continue

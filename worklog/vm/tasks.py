@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
+from worklog.day.plan import latest_plan
 from worklog.errors import UsageError
 from worklog.format.constructs import Item
 from worklog.format.dates import parse_stamp_arg
@@ -41,11 +42,8 @@ class TaskNotFound(UsageError):
 
 
 def _day_plan(doc: Document, day: date) -> Entry | None:
-    """The day's plan: its last entry tagged GTD."""
-    for entry in reversed(doc.entries):
-        if entry.day == day and entry.kind == "plan":
-            return entry
-    return None
+    """The day's plan, by the one rule of worklog.day.plan."""
+    return latest_plan(doc.entries, day)
 
 
 def _item_ref(doc: Document, plan: Entry, item: Item) -> str:
