@@ -127,13 +127,13 @@ def _encodable(sess: Session, lines: list[str]) -> list[str]:
     """Command output the log's encoding cannot hold (Korean into a cp1252 log) is
     written with '?' for those characters, and the record says so: a command that ran
     is never left unrecorded."""
-    from worklog.history.search import detect_codec  # noqa: PLC0415
+    from worklog.format.encoding import detect  # noqa: PLC0415
 
     text = "\n".join(lines)
     if text.isascii() or not sess.log.exists():
         return list(lines)
     with sess.log.mapped() as buf:
-        codec = detect_codec(buf, sess.config.parse_options.ansi)
+        codec = detect(buf, ansi=sess.config.parse_options.ansi)
     if codec.can_encode(text):
         return list(lines)
     fixed = [line.encode(codec.encoding, "replace").decode(codec.encoding) for line in lines]

@@ -15,7 +15,7 @@ import typer
 from worklog.cli.session import Session, session
 from worklog.errors import EXIT_FAILED, UsageError, WorklogError
 from worklog.format.check import check
-from worklog.format.dates import parse_day
+from worklog.format.dates import typed_range
 from worklog.format.writer import split_tags, text_lines
 from worklog.history.export import EntryFilter
 
@@ -84,12 +84,10 @@ def entry_filter(
     """The filter the common --since/--until/--tag/--kind options describe."""
     if kind is not None and kind not in KIND_CHOICES:
         raise UsageError(f"--kind: {kind!r} is not a kind ({', '.join(KIND_CHOICES)})")
-    today = sess.today()
+    first, last = typed_range(since, until, sess.today(), day_first=sess.day_order)
     return EntryFilter(
-        since=parse_day(since, today, option="--since", day_first=sess.day_first)
-        if since else None,
-        until=parse_day(until, today, option="--until", day_first=sess.day_first)
-        if until else None,
+        since=first,
+        until=last,
         tags=tuple(tags or ()),
         kind=kind,
     )

@@ -19,7 +19,7 @@ from worklog.cli.session import Session, session
 from worklog.day import plan as pl
 from worklog.day import report as rp
 from worklog.errors import UsageError, WorklogError
-from worklog.format.dates import parse_day
+from worklog.format.dates import parse_day, typed_range
 from worklog.format.document import Document, Entry
 from worklog.format.writer import Style, render_append
 from worklog.store.logfile import LogFile, Tail
@@ -60,7 +60,7 @@ def _at(sess: Session, at: str | None) -> pl.HM:
 def _day(sess: Session, value: str | None) -> date:
     if value is None:
         return sess.today()
-    return parse_day(value, sess.today(), option="--date", day_first=sess.day_first)
+    return parse_day(value, sess.today(), option="--date", day_first=sess.day_order)
 
 
 def _write(log: LogFile, tail: Tail, new_text: str) -> None:
@@ -389,10 +389,8 @@ def _period(sess: Session, day: bool, week: bool, month: bool, since: str | None
         raise UsageError("choose one of --day, --week, --month, or --since/--until")
     today_ = sess.today()
     if since or until:
-        start = parse_day(since, today_, option="--since", day_first=sess.day_first) \
-            if since else date.min
-        end = parse_day(until, today_, option="--until", day_first=sess.day_first) \
-            if until else today_
+        first, last = typed_range(since, until, today_, day_first=sess.day_order)
+        start, end = first or date.min, last or today_
         if start > end:
             raise UsageError(f"--since {start} is after --until {end}")
         return start, end

@@ -13,7 +13,7 @@ from typing import TextIO
 import typer
 
 from worklog.config import Config, load_config, resolve_log_path
-from worklog.errors import UsageError
+from worklog.errors import LogFileError, UsageError
 from worklog.store.logfile import LogFile
 
 #: Set to an ISO time to stamp and plan as if it were then (scripts, tests, back-dating).
@@ -57,6 +57,23 @@ class Session:
     @property
     def day_first(self) -> bool:
         return True if self.config.day_first is None else self.config.day_first
+
+    def day_order(self) -> bool | None:
+        """The order a typed year-last day (``2/10/2014``) is read in: the configured
+        one, else the log's own, as its stamps are read (from its end); None when
+        neither tells (no log, or a log without year-last stamps)."""
+        if self.config.day_first is not None:
+            return self.config.day_first
+        return self._log_day_order
+
+    @cached_property
+    def _log_day_order(self) -> bool | None:
+        try:
+            doc = self.log.load_tail().doc
+        except LogFileError:
+            return None  # the command itself says what is wrong with the log
+        year_last = any(entry.stamp.shape.order != "ymd" for entry in doc.entries)
+        return doc.day_first if year_last else None
 
     def color(self, stream: TextIO | None = None) -> bool:
         """Colour only on a terminal and never with NO_COLOR set."""
