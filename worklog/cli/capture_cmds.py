@@ -50,7 +50,7 @@ def email_cmd(
 ) -> None:
     """Append an e-mail (each message of an mbox) as an e-mail entry: a header line with
     sender, subject and date, then the body as plain text."""
-    from worklog.capture.mail import parse_mail  # noqa: PLC0415
+    from worklog.capture.mail import NotMailError, parse_mail  # noqa: PLC0415
 
     sess = session(ctx)
     tag_list = split_tags(tags)
@@ -61,9 +61,13 @@ def email_cmd(
             data = Path(source).read_bytes()
         except OSError as exc:
             raise UsageError(f"{source}: {(exc.strerror or str(exc)).lower()}") from exc
-    mails = parse_mail(data)
+    where = "stdin" if source == "-" else source
+    try:
+        mails = parse_mail(data)
+    except NotMailError as exc:
+        raise UsageError(f"{where}: {exc}; nothing was written") from exc
     if not mails:
-        raise UsageError(f"{'stdin' if source == '-' else source}: no e-mail message in it")
+        raise UsageError(f"{where}: no e-mail message in it")
     appended = sess.log.append(tag_list, [], sess.now(),
                                render=render_many([m.lines for m in mails], tag_list))
     what = "1 e-mail" if len(mails) == 1 else f"{len(mails)} e-mails"

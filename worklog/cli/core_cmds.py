@@ -63,15 +63,15 @@ def add(
     sess = session(ctx)
     tag_list = split_tags(tags)
     if text == ["-"]:
-        body = _read_stdin()
+        body, source = _read_stdin(), "stdin"
     elif text:
-        body = " ".join(text)
+        body, source = " ".join(text), "TEXT"
     elif sys.stdin.isatty():
-        body = _read_editor(sess)
-        if not body.strip() and not tag_list:
-            raise WorklogError("empty text: nothing was written")
+        body, source = _read_editor(sess), "$EDITOR"
     else:
-        body = _read_stdin()
+        body, source = _read_stdin(), "stdin"
+    if not body.strip():
+        raise WorklogError(f"{source}: the entry's text is empty; nothing was written")
     appended = sess.log.append(tag_list, text_lines(body), sess.now())
     created = " (new file)" if appended.created else ""
     typer.echo(f"added {appended.stamp_text} to {sess.log_path}{created}", err=True)

@@ -154,22 +154,25 @@ def split_bom(data: bytes, codec: Codec) -> bytes:
 _NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
 #: Up to this share of characters may be control characters or undecodable bytes.
 NOT_TEXT_SHARE = 0.10
+_SAMPLE = 64 * 1024  # characters from each end: the share is judged on these
 
 
 def not_text(text: str, codec: Codec) -> str | None:
-    """What ``text`` (decoded with ``codec``) looks like when it is not a text log, or
-    None when it is text: NUL bytes outside UTF-16 (a UTF-16 file without BOM or
-    ``.LOG`` reads as such), or mostly control characters and undecodable bytes."""
+    """What ``text`` (decoded with ``codec``) looks like when it is not a text log
+    (``binary data (8 NUL bytes)``), or None when it is text. Not text: NUL bytes
+    outside UTF-16 (a UTF-16 file without BOM or ``.LOG`` reads so), or over
+    ``NOT_TEXT_SHARE`` control characters and undecodable bytes (judged on the start
+    and the end of a large text)."""
     if not codec.is_utf16:
         nuls = text.count("\x00")
         if nuls * 4 >= len(text) and nuls >= 4:
-            return (f"it holds {nuls} NUL bytes, like UTF-16 text without a byte-order "
-                    "mark: save it from Notepad as \"UTF-16 LE\" (with its mark), or "
-                    "start it with a .LOG line")
+            return (f"UTF-16 text without a byte-order mark or a .LOG first line ({nuls} "
+                    "NUL bytes; Notepad's \"Save as\" UTF-16 LE adds the mark)")
         if nuls:
-            return f"it looks like binary data, not text ({nuls} NUL bytes)"
-    bad = len(_NOT_TEXT.findall(text))
-    if bad >= 4 and bad > NOT_TEXT_SHARE * len(text):
-        return (f"it looks like binary data, not text ({round(100 * bad / len(text))}% of "
-                f"it is control characters or bytes that are no text in {codec.label})")
+            return f"binary data ({nuls} NUL bytes)"
+    sample = text if len(text) <= 2 * _SAMPLE else text[:_SAMPLE] + text[-_SAMPLE:]
+    bad = len(_NOT_TEXT.findall(sample))
+    if bad >= 4 and bad > NOT_TEXT_SHARE * len(sample):
+        return (f"binary data ({round(100 * bad / len(sample))}% of it is control "
+                f"characters or bytes that are no text in {codec.label})")
     return None

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from worklog.errors import FileChangedError, LogFileError, os_error_message
 from worklog.format.document import Document, ParseOptions, parse, parse_text
-from worklog.format.encoding import Codec, detect_partial
+from worklog.format.encoding import Codec, detect_partial, not_text
 from worklog.format.stamps import DEFAULT_SHAPE, Shape
 from worklog.format.writer import Style, new_file_text, render_append
 from worklog.store.undo_journal import journal_path, recover, replace_end
@@ -241,7 +241,9 @@ class LogFile:
                 os.close(fd)
         except OSError as exc:
             raise self._error(exc) from exc
-        return Loaded(parse(data, self.options), data, Fingerprint.of(data))
+        doc = parse(data, self.options)
+        self._say_if_not_text(doc)
+        return Loaded(doc, data, Fingerprint.of(data))
 
     def load_tail(self, enough: Callable[[Document], bool] | None = None) -> Tail:
         """The file's last entries: at least one, and more until ``enough(doc)`` holds.
@@ -256,7 +258,9 @@ class LogFile:
         except OSError as exc:
             raise self._error(exc) from exc
         try:
-            return self._tail_from_fd(fd, enough)
+            tail = self._tail_from_fd(fd, enough)
+            self._say_if_not_text(tail.doc)
+            return tail
         except OSError as exc:
             raise self._error(exc) from exc
         finally:
@@ -399,6 +403,7 @@ class LogFile:
             style = Style("\n", prefix, False)
         else:
             tail = self._tail_from_fd(fd, None)
+            self._refuse_not_text(tail.doc)
             codec, shape, style = self._style_of(tail)
             certain = tail.codec_certain
             if tail.doc.trailer:
@@ -415,6 +420,18 @@ class LogFile:
         data = (codec.bom if size == 0 else b"") + self._encode(codec, text)
         _write_all(fd, data, size)
         return Appended(stamp_text, size, data, created)
+
+    def _say_if_not_text(self, doc: Document) -> None:
+        looks = not_text(doc.text, doc.codec)
+        if looks is not None and not any(looks in notice for notice in self.notices):
+            self._notice(f"{self.path}: looks like {looks}, not a text log")
+
+    def _refuse_not_text(self, doc: Document) -> None:
+        """Nothing is written into a file that is not text (rule F2 cannot read it)."""
+        looks = not_text(doc.text, doc.codec)
+        if looks is not None:
+            raise LogFileError(self.path, f"looks like {looks}, not a text log; "
+                               "nothing was written")
 
     def _style_of(self, tail: Tail) -> tuple[Codec, Shape, Style]:
         doc = tail.doc
@@ -461,6 +478,7 @@ class LogFile:
         journal, so the cost follows the size of the edit, not of the history.
         """
         doc = tail.doc
+        self._refuse_not_text(doc)
         try:
             with self._locked(os.O_RDWR) as (fd, _):
                 codec = doc.codec
