@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from worklog.cli.output import echo_lines
 from worklog.cli.session import Session, session
 from worklog.day import plan as pl
 from worklog.day import report as rp
@@ -123,8 +124,7 @@ def today(
     if as_json:
         _print_json(view_record(view))
     else:
-        for line in render_view(sess, view):
-            typer.echo(_printable(line))
+        echo_lines(_printable(line) for line in render_view(sess, view))
 
 
 def view_record(view: pl.DayView) -> dict[str, Any]:
@@ -425,8 +425,7 @@ def report(
     if as_json:
         _print_json(report_record(result))
     else:
-        for line in render_report(sess, result):
-            typer.echo(_printable(line))
+        echo_lines(_printable(line) for line in render_report(sess, result))
 
 
 def report_record(result: rp.Report) -> dict[str, Any]:
