@@ -48,8 +48,13 @@ class Session:
         stderr as it happens."""
         return LogFile(self.log_path, self.config.parse_options, on_notice=_say_notice)
 
+    def clock(self) -> datetime:
+        """The one clock of stamps, plans and snapshot names: ``$WORKLOG_NOW`` when set,
+        else the system's (to the second, for names that need it)."""
+        return (self._now or datetime.now()).replace(microsecond=0)
+
     def now(self) -> datetime:
-        return (self._now or datetime.now()).replace(second=0, microsecond=0)
+        return self.clock().replace(second=0)
 
     def today(self) -> date:
         return self.now().date()

@@ -325,6 +325,7 @@ def snap(
                     disk_only=disk_only,
                     quiesce=quiesce,
                     force_internal=internal,
+                    now=sess.clock(),
                 )
             outcome.record(result, task)
             if keep is not None and result.ok and result.name is not None:

@@ -313,6 +313,7 @@ class LibvirtHypervisor:
         disk_only: bool = False,
         quiesce: bool = False,
         force_internal: bool = False,
+        now: datetime | None = None,
     ) -> ActionResult:
         if force_internal and (disk_only or quiesce):
             raise ValueError("force_internal excludes disk_only and quiesce")
@@ -328,7 +329,7 @@ class LibvirtHypervisor:
             dom = self._conn.lookupByName(domain)
             if not name:
                 existing = {str(s.getName()) for s in dom.listAllSnapshots(0)}
-                name = default_snapshot_name(domain, datetime.now(), existing)
+                name = default_snapshot_name(domain, now or datetime.now(), existing)
             disks, skipped = read_disks(str(dom.XMLDesc(0)))
             all_qcow2 = all(d.format == "qcow2" for d in disks)
             internal = force_internal or (all_qcow2 and not disk_only and not quiesce)
