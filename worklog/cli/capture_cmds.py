@@ -102,7 +102,8 @@ def run_cmd(
 
     interactive = sys.stdout.isatty()
     result = run_command(command, show, use_pty=interactive,
-                         forward_interrupt=not sys.stdin.isatty())
+                         forward_interrupt=not sys.stdin.isatty(),
+                         terminal=_terminal_input())
     lines = record_lines(result, user=_user(sess.env), host=socket.gethostname(),
                          home=sess.env.get("HOME"))
     body = _encodable(sess, lines)
@@ -115,6 +116,15 @@ def run_cmd(
                    f"{where}", err=True)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+def _terminal_input() -> int | None:
+    """The descriptor of the terminal the user types on, None when input is not one."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    return fd if os.isatty(fd) else None
 
 
 def _user(env: Mapping[str, str]) -> str:
