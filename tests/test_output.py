@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
-import select
-import struct
 import subprocess
 import sys
-import termios
 from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import terminal_output
 from tests.conftest import ROOT
 from worklog.cli.output import display_width, fit
 
@@ -35,31 +32,6 @@ def test_fit_cuts_by_columns_and_keeps_colours() -> None:
     assert display_width(styled) == len("bold text and more")
 
 
-def _run_on_terminal(args: list[str], columns: int, env: dict[str, str]) -> str:
-    primary, secondary = os.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "worklog", *args], stdin=secondary,
-                                stdout=secondary, stderr=subprocess.PIPE, env=env, cwd=ROOT)
-        os.close(secondary)
-        chunks: list[bytes] = []
-        while True:
-            ready, _, _ = select.select([primary], [], [], 10)
-            if not ready:
-                break
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        proc.wait(10)
-    finally:
-        os.close(primary)
-    return b"".join(chunks).decode("utf-8")
-
-
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "WORKLOG_FILE")}
@@ -72,7 +44,8 @@ def test_on_a_terminal_lines_fit_its_width(tmp_path: Path, env: dict[str, str],
                                            command: list[str]) -> None:
     path = tmp_path / "w.LOG"
     path.write_text(LOG, encoding="utf-8")
-    out = _run_on_terminal(["--file", str(path), *command], 40, env)
+    out = terminal_output([sys.executable, "-m", "worklog", "--file", str(path), *command],
+                          env, columns=40, cwd=str(ROOT)).decode()
     lines = out.replace("\r\n", "\n").splitlines()
     assert lines, out
     assert all(display_width(line) <= 40 for line in lines), lines
