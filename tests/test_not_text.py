@@ -60,7 +60,14 @@ def test_read_commands_say_what_a_file_that_is_not_text_looks_like(
     assert added.code == 4
     assert added.err.startswith(f"worklog: {path}: looks like binary data (")
     assert path.read_bytes() == RANDOM_4K
-    for args in (["show", "--last", "1"], ["check"], ["today"], ["export"]):
+    for args in (["show", "--last", "1"], ["today"], ["export"], ["report"], ["tags"]):
         result = run_cli("--file", str(path), *args)
-        assert f"worklog: {path}: looks like binary data (" in result.err, args
+        assert result.code == 0, args
+        assert result.err.startswith(f"worklog: {path}: looks like binary data ("), args
         assert result.err.count("looks like") == 1
+    check = run_cli("--file", str(path), "check")
+    assert check.code == 1
+    assert check.out.startswith(f"{path}:1: looks like binary data (")
+    assert check.out.splitlines()[0].endswith(
+        "not a text log: worklog writes nothing into it [not-text]")
+    assert len(check.err.splitlines()) == 1

@@ -14,7 +14,7 @@ import typer
 
 from worklog.cli.session import Session, session
 from worklog.errors import EXIT_FAILED, UsageError, WorklogError
-from worklog.format.check import check
+from worklog.format.check import Problem, check
 from worklog.format.dates import typed_range
 from worklog.format.writer import split_tags, text_lines
 from worklog.history.export import EntryFilter
@@ -97,7 +97,10 @@ def check_cmd(ctx: typer.Context) -> None:
     """What looks wrong in the log, with file and line; exit 1 when anything does."""
     sess = session(ctx)
     loaded = sess.log.load()
-    problems = check(loaded.doc)
+    problems = list(check(loaded.doc))
+    if sess.log.not_text:
+        problems.insert(0, Problem(1, "not-text", f"looks like {sess.log.not_text}, not a "
+                                   "text log: worklog writes nothing into it"))
     for problem in problems:
         location = sess.style(f"{sess.log_path}:{problem.line}:", bold=True)
         typer.echo(f"{location} {problem.message} [{problem.code}]")

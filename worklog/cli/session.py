@@ -28,6 +28,7 @@ class Session:
     log_source: str
     debug: bool = False
     _now: datetime | None = field(default=None, repr=False)
+    _warns: bool = field(default=False, repr=False)
 
     @classmethod
     def create(cls, file: Path | None, env: Mapping[str, str], *, debug: bool = False) -> Session:
@@ -91,13 +92,26 @@ class Session:
         return typer.style(text, **styles) if self.color() else text  # type: ignore[arg-type]
 
 
+    def say_warnings(self) -> None:
+        """At the end of a command that did not fail: what the log looks like when it
+        is not text (a failing command's one error line says enough)."""
+        log = self.__dict__.get("log")
+        if isinstance(log, LogFile) and log.not_text and sys.exc_info()[0] is None:
+            typer.echo(f"worklog: {self.log_path}: looks like {log.not_text}, not a text log",
+                       err=True)
+
+
 def _say_notice(message: str) -> None:
     typer.echo(f"worklog: {message}", err=True)
 
 
 def session(ctx: typer.Context) -> Session:
     """The session the global options made (for commands)."""
-    obj = ctx.find_root().obj
+    root = ctx.find_root()
+    obj = root.obj
     if not isinstance(obj, Session):  # pragma: no cover - the callback always sets it
         raise RuntimeError("worklog session missing")
+    if not obj._warns:  # once, however often a command asks
+        obj._warns = True
+        root.call_on_close(obj.say_warnings)
     return obj

@@ -36,7 +36,6 @@ _YEAR_LAST_RE = re.compile(r"(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<y
                           r"(?: \d{1,2}:\d\d)?")
 _NUMERIC_RE = re.compile(r"[\d\s\-/.:T]+")
 _HINT = "try 2014-02-11, yesterday, fri, last monday, 2 weeks ago"
-_PERIOD_HINT = "try 2014-02-11, last monday, last week, this month"
 
 
 def parse_day(text: str, today: date, *, option: str = "DATE", day_first: DayOrder = True) -> date:
@@ -156,10 +155,7 @@ def parse_period(text: str, today: date, *, option: str = "PERIOD",
     periods = _period_words(today)
     if value in periods:
         return periods[value]
-    try:
-        day = parse_day(text, today, option=option, day_first=day_first)
-    except UsageError as exc:
-        raise UsageError(str(exc).replace(_HINT, _PERIOD_HINT)) from None
+    day = parse_day(text, today, option=option, day_first=day_first)
     return day, day
 
 

@@ -169,7 +169,7 @@ def not_text(text: str, codec: Codec) -> str | None:
             return (f"UTF-16 text without a byte-order mark or a .LOG first line ({nuls} "
                     "NUL bytes; Notepad's \"Save as\" UTF-16 LE adds the mark)")
         if nuls:
-            return f"binary data ({nuls} NUL bytes)"
+            return f"binary data ({nuls} NUL byte{'s' if nuls > 1 else ''})"
     sample = text if len(text) <= 2 * _SAMPLE else text[:_SAMPLE] + text[-_SAMPLE:]
     bad = len(_NOT_TEXT.findall(sample))
     if bad >= 4 and bad > NOT_TEXT_SHARE * len(sample):

@@ -157,6 +157,8 @@ class LogFile:
         #: What worklog repaired on the way (an interrupted edit undone...), for the user;
         #: each is also handed to ``on_notice`` as it happens.
         self.notices: list[str] = []
+        #: What the file looks like when a read found it is not text (for the user).
+        self.not_text: str | None = None
         self._on_notice = on_notice
 
     def _notice(self, message: str) -> None:
@@ -242,7 +244,7 @@ class LogFile:
         except OSError as exc:
             raise self._error(exc) from exc
         doc = parse(data, self.options)
-        self._say_if_not_text(doc)
+        self._note_if_not_text(doc)
         return Loaded(doc, data, Fingerprint.of(data))
 
     def load_tail(self, enough: Callable[[Document], bool] | None = None) -> Tail:
@@ -259,7 +261,7 @@ class LogFile:
             raise self._error(exc) from exc
         try:
             tail = self._tail_from_fd(fd, enough)
-            self._say_if_not_text(tail.doc)
+            self._note_if_not_text(tail.doc)
             return tail
         except OSError as exc:
             raise self._error(exc) from exc
@@ -421,10 +423,8 @@ class LogFile:
         _write_all(fd, data, size)
         return Appended(stamp_text, size, data, created)
 
-    def _say_if_not_text(self, doc: Document) -> None:
-        looks = not_text(doc.text, doc.codec)
-        if looks is not None and not any(looks in notice for notice in self.notices):
-            self._notice(f"{self.path}: looks like {looks}, not a text log")
+    def _note_if_not_text(self, doc: Document) -> None:
+        self.not_text = self.not_text or not_text(doc.text, doc.codec)
 
     def _refuse_not_text(self, doc: Document) -> None:
         """Nothing is written into a file that is not text (rule F2 cannot read it)."""
