@@ -60,10 +60,6 @@ class Session:
     def today(self) -> date:
         return self.now().date()
 
-    @property
-    def day_first(self) -> bool:
-        return True if self.config.day_first is None else self.config.day_first
-
     def day_order(self) -> bool | None:
         """The order a typed year-last day (``2/10/2014``) is read in: the configured
         one, else the log's own, as its stamps are read (from its end); None when
