@@ -73,6 +73,29 @@ def test_add_bad_tags_is_a_usage_error_and_writes_nothing(run_cli: Runner, tmp_p
     assert path.read_bytes() == b".LOG\n"
 
 
+@pytest.mark.parametrize(("args", "stdin", "source"), [
+    (["-"], b"", "stdin"),
+    (["-"], b"  \n\t\n\n", "stdin"),
+    ([], b"\n", "stdin"),
+    (["  "], b"", "TEXT"),
+    (["", ""], b"", "TEXT"),
+    (["--tags", "libvirt", "-"], b"\n", "stdin"),
+])
+def test_add_with_empty_or_blank_text_writes_nothing(run_cli: Runner, tmp_path: Path,
+                                                     args: list[str], stdin: bytes,
+                                                     source: str) -> None:
+    path = tmp_path / "w.LOG"
+    path.write_bytes(b".LOG\n09:00 2026-11-26\nfirst\n")
+    before = path.read_bytes()
+    result = run_cli("--file", str(path), "add", *args, stdin=stdin)
+    assert (result.code, result.err) == (
+        1, f"worklog: {source}: the entry's text is empty; nothing was written\n")
+    assert path.read_bytes() == before
+    fresh = tmp_path / "new.LOG"
+    assert run_cli("--file", str(fresh), "add", *args, stdin=stdin).code == 1
+    assert not fresh.exists()
+
+
 def test_export_json_contract(run_cli: Runner, seed_twin: Path) -> None:
     result = run_cli("--file", str(seed_twin), "export", "--format", "json")
     assert result.code == 0

@@ -331,3 +331,21 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(sample: Callable[[str
     plain = _on_a_terminal(args, {"NO_COLOR": "1"})
     assert b"\x1b" not in plain
     assert plain.replace(b"\r\n", b"\n").startswith(f"{path}:90:10:26 2026-11-18\n".encode())
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_grep_finds_in_utf16_without_byte_order_mark(run_cli: Runner, tmp_path: Path,
+                                                     encoding: str) -> None:
+    """A UTF-16 file Notepad can keep without a mark (its .LOG first line tells):
+    grep finds what show and export read."""
+    path = tmp_path / "w.LOG"
+    text = ".LOG\r\n10:00 2026-12-10\r\nhello Anne\r\n\r\n11:00 2026-12-11\r\nsomething else\r\n"
+    path.write_bytes(text.encode(encoding))
+    shown = run_cli("--file", str(path), "show", "10:00 2026-12-10")
+    assert "hello Anne" in shown.out
+    exported = json.loads(run_cli("--file", str(path), "export", "--format", "json").out)
+    assert [entry["tags"] for entry in exported] == [["hello Anne"], ["something else"]]
+    result = run_cli("--file", str(path), "grep", "Anne")
+    assert result.code == 0, result.err
+    assert result.out == f"{path}:2:10:00 2026-12-10\nhello Anne\n\n"
+    assert run_cli("--file", str(path), "grep", "--count", "hello").out.strip() == "1"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, Runner
-from worklog.capture.mail import html_to_text, parse_mail, split_mbox
+from worklog.capture.mail import NotMailError, html_to_text, parse_mail, sender_display, split_mbox
 from worklog.format.constructs import parse_email_header
 from worklog.format.document import parse
 
@@ -172,3 +172,48 @@ def test_email_errors(run_cli: Runner, tmp_path: Path) -> None:
     empty = run_cli("--file", str(log), "email", "-", stdin=b"\n")
     assert (empty.code, empty.err) == (2, "worklog: stdin: no e-mail message in it\n")
     assert not log.exists()
+
+
+@pytest.mark.parametrize("data", [b"not a mail\n", b"just a line\n\nand a paragraph\n",
+                                  b"Note: this is prose, not a header\n\ntext\n"])
+def test_text_that_is_no_email_is_refused(run_cli: Runner, tmp_path: Path,
+                                          data: bytes) -> None:
+    log = tmp_path / "w.LOG"
+    log.write_bytes(b".LOG\n10:00 2026-11-26\nfirst\n")
+    before = log.read_bytes()
+    result = run_cli("--file", str(log), "email", "-", stdin=data, env=NOW)
+    assert result.code == 2
+    assert result.err == ("worklog: stdin: message 1 has no e-mail header (From, Subject, "
+                          "Date...): not an e-mail; nothing was written\n")
+    assert log.read_bytes() == before
+    assert b'""_email_""' not in log.read_bytes()
+
+
+def test_an_mbox_with_one_message_that_is_no_email_writes_nothing() -> None:
+    with pytest.raises(NotMailError, match="message 2 has no e-mail header"):
+        parse_mail(b"From a@b Thu Nov 26 09:00:00 2026\nSubject: one\n\nbody\n"
+                   b"From c@d Thu Nov 26 09:01:00 2026\nno header here\n")
+
+
+@pytest.mark.parametrize(("sender", "shown"), [
+    ('"O\'Brien, Pat \\"PJ\\"" <pj@example.org>', 'O\'Brien, Pat "PJ"'),
+    ('"Bruce Rogers" <brogers@suse.com>', "Bruce Rogers"),
+    ("Bruce Rogers <brogers@suse.com>", "Bruce Rogers"),
+    ('"Olaf Kirch"', "Olaf Kirch"),
+    ("<pj@example.org>", "pj@example.org"),
+    ("brogers@suse.com", "brogers@suse.com"),
+    ("Jonas Berg", "Jonas Berg"),
+    ("Jörg Müller <j@example.de>", "Jörg Müller"),
+])
+def test_sender_display(sender: str, shown: str) -> None:
+    assert sender_display(sender) == shown
+
+
+def test_today_shows_a_quoted_sender_as_a_person_reads_it(run_cli: Runner,
+                                                          tmp_path: Path) -> None:
+    log = tmp_path / "w.LOG"
+    mail = (b'From: "O\'Brien, Pat \\"PJ\\"" <pj@example.org>\nSubject: the budget\n'
+            b"Date: Thu, 26 Nov 2026 08:00:00 +0000\n\nhello\n")
+    assert run_cli("--file", str(log), "email", "-", stdin=mail, env=NOW).code == 0
+    today = run_cli("--file", str(log), "today", env=NOW)
+    assert today.out.splitlines()[-1] == '09:05  email     O\'Brien, Pat "PJ": the budget'

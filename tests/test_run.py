@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
+import termios
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -232,3 +235,54 @@ def test_run_does_not_run_what_it_cannot_record(run_cli: Runner, tmp_path: Path)
     assert result.err == (f"worklog: {log}: its folder does not exist; the command was not "
                           "run\n")
     assert not marker.exists()
+
+
+def _on_terminal(log: Path, argv: list[str], keys: list[tuple[bytes, bytes]]
+                 ) -> tuple[int, bytes, list[Any], list[Any]]:
+    """``worklog run -- ARGV`` on a terminal (a pty is its stdin, stdout and stderr):
+    each (prompt, key) types ``key`` once ``prompt`` shows. Returns the exit code, what
+    the terminal showed, and the terminal's settings before and after."""
+    primary, secondary = os.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1",
+           "WORKLOG_NOW": "2026-12-11T13:00"}
+    before = termios.tcgetattr(secondary)
+    proc = subprocess.Popen([PY, "-m", "worklog", "--file", str(log), "run", "--", *argv],
+                            stdin=secondary, stdout=secondary, stderr=secondary, env=env,
+                            start_new_session=True)
+    shown = b""
+    pending = list(keys)
+    try:
+        while proc.poll() is None or select.select([primary], [], [], 0.2)[0]:
+            if not select.select([primary], [], [], 0.2)[0]:
+                continue
+            shown += os.read(primary, 4096)
+            if pending and pending[0][0] in shown:
+                os.write(primary, pending.pop(0)[1])
+        after = termios.tcgetattr(secondary)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    return proc.wait(10), shown, before, after
+
+
+def test_run_on_a_terminal_records_what_was_typed(tmp_path: Path) -> None:
+    """The terminal showed `name? Ann` then `hello Ann`: so does the log."""
+    log = tmp_path / "w.LOG"
+    code, shown, before, after = _on_terminal(
+        log, [PY, "-c", "n = input('name? '); print('hello', n)"], [(b"name? ", b"Ann\r")])
+    assert code == 0, shown
+    assert shown.startswith(b"name? Ann\r\nhello Ann\r\n")
+    (entry,) = _entries(log)
+    (transcript,) = entry.transcripts
+    assert transcript.output == ("name? Ann", "hello Ann")
+    assert after == before  # the terminal is put back as it was
+
+
+def test_run_on_a_terminal_ctrl_c_reaches_the_command(tmp_path: Path) -> None:
+    log = tmp_path / "w.LOG"
+    script = "import time; print('started', flush=True); time.sleep(60)"
+    code, shown, _, _ = _on_terminal(log, [PY, "-c", script], [(b"started", b"\x03")])
+    assert code == 130, shown
+    (entry,) = _entries(log)
+    assert entry.record is not None
+    assert entry.record.fields["signal"] == "SIGINT"

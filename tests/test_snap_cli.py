@@ -704,3 +704,15 @@ def test_a_libvirt_description_the_log_cannot_hold_stops_revert_and_delete(
             "log's encoding (cp1252): nothing was done\n"
         )
     assert log.read_bytes() == before
+
+
+def test_a_default_snapshot_name_takes_the_clock_of_the_stamps(
+    wl: Worklog, log: Path, uri: str
+) -> None:
+    """One clock: with WORKLOG_NOW at 14:05 on 26 November 2026, the name, the stamp and
+    the plan agree."""
+    run = wl("snap", "web01", "--connect", uri)
+    assert run.code == 0, run.err
+    last = exported(log)[-1]
+    assert last["stamp"] == "2026-11-26T14:05"
+    assert last["snapshot"]["name"] == "web01-20261126-140500"

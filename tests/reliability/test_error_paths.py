@@ -15,7 +15,7 @@ from tests.conftest import SAMPLES
 from tests.reliability.conftest import DOCUMENTED_EXITS, assert_one_error_line, invoke
 
 NOW = "2026-11-25T16:00"
-TRY_DATES = "(try 2014-02-11, yesterday, last monday, 2 weeks ago)"
+TRY_DATES = "(try 2014-02-11, yesterday, fri, last monday, 2 weeks ago)"
 
 
 @dataclass(frozen=True)

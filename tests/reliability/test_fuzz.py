@@ -406,11 +406,13 @@ def check_cli_contract_binary(result: Result, args: list[str]) -> None:
         assert result.err.count("\n") <= 1, result.err
 
 
-def test_a_binary_file_is_appended_to_as_a_log(
+def test_a_binary_file_is_not_written_to(
         tmp_path: Path, binary_file: tuple[Path, bytes]) -> None:
+    """Random bytes are no log: nothing is appended to them (exit 4, one line saying
+    what the file looks like)."""
     log, data = binary_file
     result = invoke(["--file", str(log), "add", "a note."], tmp_path, NOW)
-    assert result.code == 0, result.err
-    after = log.read_bytes()
-    assert after.startswith(data)
-    assert parse(after).entries[-1].text_lines == ["a note."]
+    assert result.code == 4, result.err
+    assert result.err.startswith(f"worklog: {log}: looks like binary data (")
+    assert result.err.count("\n") == 1
+    assert log.read_bytes() == data

@@ -22,7 +22,7 @@ from email import policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from email.utils import parsedate_to_datetime
+from email.utils import parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 
 from worklog.format.writer import text_lines
@@ -50,6 +50,31 @@ class Mail:
     @property
     def lines(self) -> list[str]:
         return [self.header_line, *self.body]
+
+
+def sender_display(sender: str) -> str:
+    """A sender as a person reads it: the display name with its quoting undone
+    (``"O'Brien, Pat \\"PJ\\"" <pj@example.org>`` is ``O'Brien, Pat "PJ"``), else the
+    address; a sender without an address (``"Jonas Berg"``) as written, unquoted."""
+    if "@" in sender or "<" in sender:
+        name, address = parseaddr(sender)
+        if name.strip() or address.strip():
+            return (name or address).strip()
+    return sender.strip().strip('"').strip()
+
+
+class NotMailError(ValueError):
+    """A message without any e-mail header: not an e-mail (``index`` counts from 1)."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"message {index} has no e-mail header "
+                         f"({', '.join(MAIL_HEADERS[:3])}...): not an e-mail")
+        self.index = index
+
+
+#: Headers of which an e-mail has at least one.
+MAIL_HEADERS = ("From", "Subject", "Date", "To", "Cc", "Message-ID", "Received",
+                "Return-Path", "MIME-Version", "Reply-To", "Sender", "In-Reply-To")
 
 
 def _safe(value: str) -> str:
@@ -116,8 +141,14 @@ def parse_message(data: bytes, tz: tzinfo | None = None) -> Mail:
 
 
 def parse_mail(data: bytes, tz: tzinfo | None = None) -> list[Mail]:
-    """Every message of a message or an mbox."""
-    return [parse_message(chunk, tz) for chunk in split_mbox(data)]
+    """Every message of a message or an mbox; NotMailError for a message without any
+    e-mail header (text that is no e-mail)."""
+    chunks = split_mbox(data)
+    for index, chunk in enumerate(chunks, 1):
+        headers = BytesParser(policy=policy.compat32).parsebytes(chunk, headersonly=True)
+        if not any(headers.get(name) is not None for name in MAIL_HEADERS):
+            raise NotMailError(index)
+    return [parse_message(chunk, tz) for chunk in chunks]
 
 
 def body_lines(message: EmailMessage) -> list[str]:

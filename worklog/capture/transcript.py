@@ -24,6 +24,7 @@ import contextlib
 import errno
 import os
 import re
+import select
 import shlex
 import signal
 import subprocess
@@ -32,6 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 
 MAX_LINES = 1000
 MAX_BYTES = 256 * 1024
@@ -160,16 +162,24 @@ def run_command(
     forward_interrupt: bool = True,
     max_lines: int = MAX_LINES,
     max_bytes: int = MAX_BYTES,
+    terminal: int | None = None,
 ) -> RunResult:
     """Run ``argv`` (no shell), hand its output to ``on_output`` as it comes, and
     return what happened. A command that cannot be started gives exit 127 or 126 and
-    the reason in ``error``."""
+    the reason in ``error``.
+
+    With ``use_pty`` and ``terminal`` (the descriptor of the terminal the user types
+    on), the command's input comes through the pseudo-terminal too, as ``script(1)``
+    does: what the user types is relayed to it and its echo is part of the output, so
+    the transcript holds what the terminal showed, typed input included."""
     cwd = os.getcwd()
     output = Output(max_lines, max_bytes)
     started = time.monotonic()
     reader, writer = _channel(use_pty)
+    relay = terminal if use_pty and terminal is not None and os.isatty(terminal) else None
     try:
-        proc = subprocess.Popen(list(argv), stdout=writer, stderr=writer, close_fds=True)
+        proc = subprocess.Popen(list(argv), stdout=writer, stderr=writer, close_fds=True,
+                                **_input_from_pty(writer) if relay is not None else {})
     except OSError as exc:
         os.close(reader)
         os.close(writer)
@@ -179,8 +189,8 @@ def run_command(
         return RunResult(tuple(argv), code, time.monotonic() - started, cwd, (), 0, None,
                          reason)
     os.close(writer)
-    with _forwarding(proc, forward_interrupt):
-        _pump(reader, output, on_output)
+    with _forwarding(proc, forward_interrupt or relay is not None), _raw(relay):
+        _pump(reader, output, on_output, relay)
         while True:
             try:
                 status = proc.wait()
@@ -212,9 +222,62 @@ def _channel(use_pty: bool) -> tuple[int, int]:
     return os.pipe()
 
 
-def _pump(reader: int, output: Output, on_output: Callable[[bytes], None]) -> None:
-    """Read until the command closes its output (EIO on a pty, EOF on a pipe)."""
+def _input_from_pty(secondary: int) -> dict[str, Any]:
+    """Popen arguments that make the pseudo-terminal the command's input and its
+    controlling terminal (a new session), so Ctrl-C typed reaches it as SIGINT."""
+
+    def controlling_terminal() -> None:  # in the child, after setsid
+        import fcntl  # noqa: PLC0415
+        import termios  # noqa: PLC0415
+
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    return {"stdin": secondary, "start_new_session": True,
+            "preexec_fn": controlling_terminal}
+
+
+@contextlib.contextmanager
+def _raw(terminal: int | None) -> Iterator[None]:
+    """The user's terminal in raw mode while its keys are relayed (the pseudo-terminal
+    echoes and edits lines instead), put back as it was afterwards."""
+    if terminal is None:
+        yield
+        return
+    import termios  # noqa: PLC0415
+    import tty  # noqa: PLC0415
+
+    saved = termios.tcgetattr(terminal)
+    tty.setraw(terminal, termios.TCSANOW)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(terminal, termios.TCSADRAIN, saved)
+
+
+def _relay_input(terminal: int, reader: int) -> bool:
+    """Pass what was typed on to the command; False once the terminal has closed."""
+    try:
+        data = os.read(terminal, 4096)
+    except OSError:
+        return False
+    if not data:
+        return False
+    with contextlib.suppress(OSError):
+        os.write(reader, data)
+    return True
+
+
+def _pump(reader: int, output: Output, on_output: Callable[[bytes], None],
+          terminal: int | None = None) -> None:
+    """Read until the command closes its output (EIO on a pty, EOF on a pipe), and
+    relay what is typed on ``terminal`` meanwhile."""
     while True:
+        if terminal is not None:
+            ready, _, _ = select.select([reader, terminal], [], [])
+            if terminal in ready and not _relay_input(terminal, reader):
+                terminal = None
+            if reader not in ready:
+                continue
         try:
             chunk = os.read(reader, 65536)
         except InterruptedError:  # pragma: no cover - PEP 475 retries

@@ -51,7 +51,7 @@ def email_cmd(
 ) -> None:
     """Append an e-mail (each message of an mbox) as an e-mail entry: a header line with
     sender, subject and date, then the body as plain text."""
-    from worklog.capture.mail import parse_mail  # noqa: PLC0415
+    from worklog.capture.mail import NotMailError, parse_mail  # noqa: PLC0415
 
     sess = session(ctx)
     tag_list = split_tags(tags)
@@ -62,9 +62,13 @@ def email_cmd(
             data = Path(source).read_bytes()
         except OSError as exc:
             raise UsageError(f"{source}: {(exc.strerror or str(exc)).lower()}") from exc
-    mails = parse_mail(data)
+    where = "stdin" if source == "-" else source
+    try:
+        mails = parse_mail(data)
+    except NotMailError as exc:
+        raise UsageError(f"{where}: {exc}; nothing was written") from exc
     if not mails:
-        raise UsageError(f"{'stdin' if source == '-' else source}: no e-mail message in it")
+        raise UsageError(f"{where}: no e-mail message in it")
     appended = sess.log.append(tag_list, [], sess.now(),
                                render=render_many([m.lines for m in mails], tag_list))
     what = "1 e-mail" if len(mails) == 1 else f"{len(mails)} e-mails"
@@ -99,7 +103,8 @@ def run_cmd(
 
     interactive = sys.stdout.isatty()
     result = run_command(command, show, use_pty=interactive,
-                         forward_interrupt=not sys.stdin.isatty())
+                         forward_interrupt=not sys.stdin.isatty(),
+                         terminal=_terminal_input())
     lines = record_lines(result, user=_user(sess.env), host=socket.gethostname(),
                          home=sess.env.get("HOME"))
     body = _encodable(sess, lines)
@@ -112,6 +117,15 @@ def run_cmd(
                    f"{where}", err=True)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+def _terminal_input() -> int | None:
+    """The descriptor of the terminal the user types on, None when input is not one."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    return fd if os.isatty(fd) else None
 
 
 def _user(env: Mapping[str, str]) -> str:
@@ -128,13 +142,13 @@ def _encodable(sess: Session, lines: list[str]) -> list[str]:
     """Command output the log's encoding cannot hold (Korean into a cp1252 log) is
     written with '?' for those characters, and the record says so: a command that ran
     is never left unrecorded."""
-    from worklog.history.search import detect_codec  # noqa: PLC0415
+    from worklog.format.encoding import detect  # noqa: PLC0415
 
     text = "\n".join(lines)
     if text.isascii() or not sess.log.exists():
         return list(lines)
     with sess.log.mapped() as buf:
-        codec = detect_codec(buf, sess.config.parse_options.ansi)
+        codec = detect(buf, ansi=sess.config.parse_options.ansi)
     if codec.can_encode(text):
         return list(lines)
     fixed = [line.encode(codec.encoding, "replace").decode(codec.encoding) for line in lines]

@@ -14,8 +14,8 @@ import typer
 
 from worklog.cli.session import Session, session
 from worklog.errors import EXIT_FAILED, UsageError, WorklogError
-from worklog.format.check import check, day_order_words
-from worklog.format.dates import parse_day
+from worklog.format.check import Problem, check, day_order_words
+from worklog.format.dates import typed_range
 from worklog.format.writer import split_tags, text_lines
 from worklog.history.export import EntryFilter
 
@@ -65,15 +65,15 @@ def add(
     sess = session(ctx)
     tag_list = split_tags(tags)
     if text == ["-"]:
-        body = _read_stdin()
+        body, source = _read_stdin(), "stdin"
     elif text:
-        body = " ".join(text)
+        body, source = " ".join(text), "TEXT"
     elif sys.stdin.isatty():
-        body = _read_editor(sess)
-        if not body.strip() and not tag_list:
-            raise WorklogError("empty text: nothing was written")
+        body, source = _read_editor(sess), "$EDITOR"
     else:
-        body = _read_stdin()
+        body, source = _read_stdin(), "stdin"
+    if not body.strip():
+        raise WorklogError(f"{source}: the entry's text is empty; nothing was written")
     appended = sess.log.append(tag_list, text_lines(body), sess.now())
     created = " (new file)" if appended.created else ""
     typer.echo(f"added {appended.stamp_text} to {sess.log_path}{created}", err=True)
@@ -86,12 +86,10 @@ def entry_filter(
     """The filter the common --since/--until/--tag/--kind options describe."""
     if kind is not None and kind not in KIND_CHOICES:
         raise UsageError(f"--kind: {kind!r} is not a kind ({', '.join(KIND_CHOICES)})")
-    today = sess.today()
+    first, last = typed_range(since, until, sess.today(), day_first=sess.day_order)
     return EntryFilter(
-        since=parse_day(since, today, option="--since", day_first=sess.day_first)
-        if since else None,
-        until=parse_day(until, today, option="--until", day_first=sess.day_first)
-        if until else None,
+        since=first,
+        until=last,
         tags=tuple(tags or ()),
         kind=kind,
     )
@@ -101,7 +99,10 @@ def check_cmd(ctx: typer.Context) -> None:
     """What looks wrong in the log, with file and line; exit 1 when anything does."""
     sess = session(ctx)
     loaded = sess.log.load()
-    problems = check(loaded.doc)
+    problems = list(check(loaded.doc))
+    if sess.log.not_text:
+        problems.insert(0, Problem(1, "not-text", f"looks like {sess.log.not_text}, not a "
+                                   "text log: worklog writes nothing into it"))
     for problem in problems:
         location = sess.style(f"{sess.log_path}:{problem.line}:", bold=True)
         typer.echo(f"{location} {problem.message} [{problem.code}]")

@@ -17,13 +17,14 @@ import typer
 
 from worklog.cli.completion import choices, complete_item
 from worklog.cli.day_render import render_report, render_view, report_record, view_record
+from worklog.cli.output import echo_lines
 from worklog.cli.session import Session, session
 from worklog.day import edits as ed
 from worklog.day import plan as pl
 from worklog.day import report as rp
 from worklog.errors import UsageError, WorklogError
 from worklog.format import items as it
-from worklog.format.dates import parse_day
+from worklog.format.dates import parse_day, typed_range
 from worklog.format.document import Document, Entry
 from worklog.format.writer import Style, render_append
 from worklog.store.logfile import LogFile, Tail
@@ -77,7 +78,7 @@ def _start_option(start: str | None) -> it.HM | None:
 def _day(sess: Session, value: str | None) -> date:
     if value is None:
         return sess.today()
-    return parse_day(value, sess.today(), option="--date", day_first=sess.day_first)
+    return parse_day(value, sess.today(), option="--date", day_first=sess.day_order)
 
 
 def _write(log: LogFile, tail: Tail, new_text: str) -> None:
@@ -149,8 +150,7 @@ def today(
     if as_json:
         _print_json(view_record(view))
     else:
-        for line in render_view(sess, view):
-            typer.echo(_printable(line))
+        echo_lines(_printable(line) for line in render_view(sess, view))
 
 
 # --- plan -------------------------------------------------------------------------------
@@ -314,10 +314,8 @@ def _period(sess: Session, day: bool, week: bool, month: bool, since: str | None
         raise UsageError("choose one of --day, --week, --month, or --since/--until")
     today_ = sess.today()
     if since or until:
-        start = parse_day(since, today_, option="--since", day_first=sess.day_first) \
-            if since else date.min
-        end = parse_day(until, today_, option="--until", day_first=sess.day_first) \
-            if until else today_
+        first, last = typed_range(since, until, today_, day_first=sess.day_order)
+        start, end = first or date.min, last or today_
         if start > end:
             raise UsageError(f"--since {start} is after --until {end}")
         return start, end
@@ -355,5 +353,4 @@ def report(
     if as_json:
         _print_json(report_record(result))
     else:
-        for line in render_report(sess, result):
-            typer.echo(_printable(line))
+        echo_lines(_printable(line) for line in render_report(sess, result))

@@ -138,7 +138,7 @@ def grep(
         raise UsageError("--on: not with --since or --until")
     flt = entry_filter(sess, since, until, tag, kind)
     if on is not None:
-        day = parse_day(on, sess.today(), option="--on", day_first=sess.day_first)
+        day = parse_day(on, sess.today(), option="--on", day_first=sess.day_order)
         flt = dataclasses.replace(flt, since=day, until=day)
     if count and as_json:
         raise UsageError("--count: not with --json")

@@ -20,7 +20,7 @@ import typer
 
 from worklog.cli.completion import COLOR_CHOICES, complete_color
 from worklog.config import Config, config_path, load_config, resolve_log_path
-from worklog.errors import UsageError
+from worklog.errors import LogFileError, UsageError
 from worklog.store.logfile import LogFile
 
 #: Set to an ISO time to stamp and plan as if it were then (scripts, tests, back-dating).
@@ -36,6 +36,7 @@ class Session:
     debug: bool = False
     _now: datetime | None = field(default=None, repr=False)
     color_mode: str = "auto"
+    _warns: bool = field(default=False, repr=False)
 
     @classmethod
     def create(cls, file: Path | None, env: Mapping[str, str], *, debug: bool = False,
@@ -82,15 +83,33 @@ class Session:
                 '`worklog plan "first item"` starts it with the day\'s plan, '
                 '`worklog add "text"` with a note']
 
+    def clock(self) -> datetime:
+        """The one clock of stamps, plans and snapshot names: ``$WORKLOG_NOW`` when set,
+        else the system's (to the second, for names that need it)."""
+        return (self._now or datetime.now()).replace(microsecond=0)
+
     def now(self) -> datetime:
-        return (self._now or datetime.now()).replace(second=0, microsecond=0)
+        return self.clock().replace(second=0)
 
     def today(self) -> date:
         return self.now().date()
 
-    @property
-    def day_first(self) -> bool:
-        return True if self.config.day_first is None else self.config.day_first
+    def day_order(self) -> bool | None:
+        """The order a typed year-last day (``2/10/2014``) is read in: the configured
+        one, else the log's own, as its stamps are read (from its end); None when
+        neither tells (no log, or a log without year-last stamps)."""
+        if self.config.day_first is not None:
+            return self.config.day_first
+        return self._log_day_order
+
+    @cached_property
+    def _log_day_order(self) -> bool | None:
+        try:
+            doc = self.log.load_tail().doc
+        except LogFileError:
+            return None  # the command itself says what is wrong with the log
+        year_last = any(entry.stamp.shape.order != "ymd" for entry in doc.entries)
+        return doc.day_first if year_last else None
 
     def color(self, stream: TextIO | None = None) -> bool:
         """``--color always`` or ``never`` as said; else (auto) colour only on a terminal,
@@ -104,6 +123,15 @@ class Session:
 
     def style(self, text: str, **styles: object) -> str:
         return typer.style(text, **styles) if self.color() else text  # type: ignore[arg-type]
+
+
+    def say_warnings(self) -> None:
+        """At the end of a command that did not fail: what the log looks like when it
+        is not text (a failing command's one error line says enough)."""
+        log = self.__dict__.get("log")
+        if isinstance(log, LogFile) and log.not_text and sys.exc_info()[0] is None:
+            typer.echo(f"worklog: {self.log_path}: looks like {log.not_text}, not a text log",
+                       err=True)
 
 
 def _say_notice(message: str) -> None:
@@ -132,6 +160,9 @@ def session(ctx: typer.Context) -> Session:
         made = Session.create(None if file is None else Path(file), dict(os.environ),
                               debug=bool(given.get("debug")), color=given.get("color"))
         root.meta[_SESSION] = made
+    if not made._warns:  # once, however often a command asks
+        made._warns = True
+        root.call_on_close(made.say_warnings)
     ctx.color = made.color()
     return made
 

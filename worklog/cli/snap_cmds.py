@@ -79,7 +79,7 @@ def _run(sess: Session, given: Given, call: Callable[[Services], Outcome]) -> No
     services = Services(
         sess.log,
         open_hypervisor,
-        sess.now,
+        sess.clock,
         sess.config.day_first,
         watch=lambda label, poll: Progress(label, poll, sys.stderr),
         on_logged=reporter.logged,

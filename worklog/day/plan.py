@@ -296,7 +296,9 @@ def entry_summary(entry: Entry) -> str:
         return f"{record.action} {record.subject}: {record.result}" + (
             f", {record.summary}" if record.summary else "")
     if entry.kind == "email" and entry.email is not None:
-        return f"{sender_name(entry.email.sender)}: {entry.email.subject}"
+        from worklog.capture.mail import sender_display  # noqa: PLC0415  (20 ms: e-mails only)
+
+        return f"{sender_display(entry.email.sender)}: {entry.email.subject}"
     if entry.kind == "plan":
         return f"plan with {len(entry.items)} items (replaced by a later plan)"
     return entry.text_lines[0].strip() if entry.text_lines else "(empty)"

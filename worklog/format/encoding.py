@@ -9,6 +9,8 @@ trailing byte of a UTF-16 file is kept aside, so nothing is ever lost or replace
 from __future__ import annotations
 
 import codecs
+import mmap
+import re
 from dataclasses import dataclass
 
 DEFAULT_ANSI = "cp1252"
@@ -20,6 +22,12 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _UTF16LE_MAGIC = ".LOG".encode("utf-16-le")
 _UTF16BE_MAGIC = ".LOG".encode("utf-16-be")
+#: The bytes of a file's start that can name its codec (a BOM, a UTF-16 ``.LOG``).
+HEAD_SIZE = len(_UTF16LE_MAGIC)
+_WINDOW = 1 << 20
+
+#: A whole file's bytes, or a read-only memory map of it.
+Buffer = bytes | mmap.mmap
 
 
 @dataclass(frozen=True)
@@ -77,8 +85,10 @@ def _is_utf8(data: bytes, *, partial: bool = False) -> bool:
     return True
 
 
-def codec_from_head(head: bytes) -> Codec | None:
-    """The codec a BOM or a UTF-16 `.LOG` magic names, or None when the head tells nothing."""
+def codec_from_head(head: Buffer) -> Codec | None:
+    """The codec a BOM or a UTF-16 `.LOG` magic names, or None when the head tells
+    nothing (``head``: the file's first ``HEAD_SIZE`` bytes or more)."""
+    head = bytes(head[:HEAD_SIZE])
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return Codec(encoding, bom)
@@ -89,16 +99,25 @@ def codec_from_head(head: bytes) -> Codec | None:
     return None
 
 
-def detect(data: bytes, *, ansi: str = DEFAULT_ANSI) -> Codec:
-    """Choose the codec of a whole file's bytes.
+def detect(data: Buffer, *, ansi: str = DEFAULT_ANSI) -> Codec:
+    """Choose the codec of a whole file's bytes (or of a memory map of the file).
 
     A BOM decides; a UTF-16 ``.LOG`` magic without BOM is UTF-16; bytes that are valid
-    UTF-8 are UTF-8; anything else is the ANSI code page ``ansi``.
+    UTF-8 are UTF-8; anything else is the ANSI code page ``ansi``. UTF-8 is checked a
+    window at a time: a large file is never decoded at once.
     """
     codec = codec_from_head(data)
     if codec is not None:
         return codec
-    return Codec("utf-8") if _is_utf8(data) else Codec(ansi)
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    size = len(data)
+    try:
+        for low in range(0, size, _WINDOW):
+            high = min(size, low + _WINDOW)
+            decoder.decode(data[low:high], final=high >= size)
+    except UnicodeDecodeError:
+        return Codec(ansi)
+    return Codec("utf-8")
 
 
 def detect_partial(head: bytes, tail: bytes, *, ansi: str = DEFAULT_ANSI) -> tuple[Codec, bool]:
@@ -128,3 +147,32 @@ def detect_partial(head: bytes, tail: bytes, *, ansi: str = DEFAULT_ANSI) -> tup
 def split_bom(data: bytes, codec: Codec) -> bytes:
     """The bytes after the codec's BOM."""
     return data[len(codec.bom) :] if codec.bom and data.startswith(codec.bom) else data
+
+
+# --- is it text at all ----------------------------------------------------------------
+
+_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
+#: Up to this share of characters may be control characters or undecodable bytes.
+NOT_TEXT_SHARE = 0.10
+_SAMPLE = 64 * 1024  # characters from each end: the share is judged on these
+
+
+def not_text(text: str, codec: Codec) -> str | None:
+    """What ``text`` (decoded with ``codec``) looks like when it is not a text log
+    (``binary data (8 NUL bytes)``), or None when it is text. Not text: NUL bytes
+    outside UTF-16 (a UTF-16 file without BOM or ``.LOG`` reads so), or over
+    ``NOT_TEXT_SHARE`` control characters and undecodable bytes (judged on the start
+    and the end of a large text)."""
+    if not codec.is_utf16:
+        nuls = text.count("\x00")
+        if nuls * 4 >= len(text) and nuls >= 4:
+            return (f"UTF-16 text without a byte-order mark or a .LOG first line ({nuls} "
+                    "NUL bytes; Notepad's \"Save as\" UTF-16 LE adds the mark)")
+        if nuls:
+            return f"binary data ({nuls} NUL byte{'s' if nuls > 1 else ''})"
+    sample = text if len(text) <= 2 * _SAMPLE else text[:_SAMPLE] + text[-_SAMPLE:]
+    bad = len(_NOT_TEXT.findall(sample))
+    if bad >= 4 and bad > NOT_TEXT_SHARE * len(sample):
+        return (f"binary data ({round(100 * bad / len(sample))}% of it is control "
+                f"characters or bytes that are no text in {codec.label})")
+    return None

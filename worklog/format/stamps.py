@@ -242,10 +242,9 @@ def infer_day_first(
     year_last = [c for c in candidates if c.year_last]
     if not year_last:
         return True, True
-    first_big = any(c.fields()[0] > 12 for c in year_last)
-    second_big = any(c.fields()[1] > 12 for c in year_last)
-    if first_big != second_big:
-        return first_big, True
+    shown = shown_day_first(year_last)
+    if shown is not None:
+        return shown, True
     votes = _order_votes(year_last)
     if votes != 0:
         return votes > 0, True
@@ -257,6 +256,16 @@ def infer_day_first(
         c.match.group("post") and c.match.group("s2") == "/" for c in year_last
     )
     return au_style or not us_style, not ambiguous
+
+
+def shown_day_first(candidates: Iterable[Candidate]) -> bool | None:
+    """The day order year-last dates show by a field over 12 in one place only (13/02
+    is day-first, 2/13 month-first); None when they do not show it (the first step of
+    ``infer_day_first``, enough on a sample of a file when it decides)."""
+    year_last = [c for c in candidates if c.year_last]
+    first_big = any(c.fields()[0] > 12 for c in year_last)
+    second_big = any(c.fields()[1] > 12 for c in year_last)
+    return first_big if first_big != second_big else None
 
 
 def _order_votes(candidates: list[Candidate]) -> int:

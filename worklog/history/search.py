@@ -34,13 +34,14 @@ from typing import TYPE_CHECKING, Any, AnyStr
 from worklog.errors import UsageError
 from worklog.format.constructs import split_lines
 from worklog.format.document import Entry, ParseOptions, count_breaks, parse_text
-from worklog.format.encoding import Codec, codec_from_head
+from worklog.format.encoding import Codec, codec_from_head, detect
 from worklog.format.stamps import (
     Candidate,
     Stamp,
     find_stamp_lines,
     infer_day_first,
     parse_stamp_line,
+    shown_day_first,
     stamp_line_bytes_re,
     stamp_line_re,
 )
@@ -425,13 +426,10 @@ class DayOrder:
         return self._value
 
     def _infer(self) -> bool:
-        sample = [Candidate(m) for text in self._sample() for m in find_stamp_lines(text)]
-        year_last = [c for c in sample if c.year_last]
-        if year_last:
-            first_big = any(c.fields()[0] > 12 for c in year_last)
-            second_big = any(c.fields()[1] > 12 for c in year_last)
-            if first_big != second_big:
-                return first_big
+        shown = shown_day_first(Candidate(m) for text in self._sample()
+                                for m in find_stamp_lines(text))
+        if shown is not None:
+            return shown
         every = (Candidate(m) for text in self._whole() for m in find_stamp_lines(text))
         return infer_day_first(every)[0]
 
@@ -846,14 +844,14 @@ class Searcher:
 
     @cached_property
     def _bom_codec(self) -> Codec | None:
-        return codec_from_head(self.buf[:4])
+        return codec_from_head(self.buf)
 
     @cached_property
     def codec(self) -> Codec:
         """The file's codec (rule F2): the BOM, else UTF-8 when every byte is, else ANSI.
         Deciding between UTF-8 and ANSI reads the whole file, so it is asked only when
         non-ASCII text has to be decoded or a non-ASCII pattern encoded."""
-        return detect_codec(self.buf, self.options.ansi)
+        return detect(self.buf, ansi=self.options.ansi)
 
     @property
     def begin(self) -> int:
@@ -951,23 +949,6 @@ class Searcher:
                 if _any_line(self.query, source) and (keep is None or keep(hit)):
                     yield hit
             line += count_breaks(segment)
-
-
-def detect_codec(buf: Buffer, ansi: str) -> Codec:
-    """A file's codec (rule F2) as ``encoding.detect`` decides it, reading a window at a
-    time instead of the whole file at once."""
-    codec = codec_from_head(buf[:4])
-    if codec is not None:
-        return codec
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    size = len(buf)
-    try:
-        for low in range(0, size, WINDOW):
-            high = min(size, low + WINDOW)
-            decoder.decode(buf[low:high], final=high >= size)
-    except UnicodeDecodeError:
-        return Codec(ansi)
-    return Codec("utf-8")
 
 
 def _encodable(text: str, encoding: str) -> bool:

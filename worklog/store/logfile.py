@@ -34,7 +34,7 @@ from worklog.errors import (
     os_error_message,
 )
 from worklog.format.document import Document, ParseOptions, parse
-from worklog.format.encoding import Codec
+from worklog.format.encoding import Codec, not_text
 from worklog.format.stamps import DEFAULT_SHAPE, Shape
 from worklog.format.writer import Style, new_file_text, render_append
 from worklog.store import fit, fs
@@ -93,6 +93,8 @@ class LogFile:
         #: What worklog repaired on the way (an interrupted edit undone...), for the user;
         #: each is also handed to ``on_notice`` as it happens.
         self.notices: list[str] = []
+        #: What the file looks like when a read found it is not text (for the user).
+        self.not_text: str | None = None
         self._on_notice = on_notice
 
     def _notice(self, message: str) -> None:
@@ -213,7 +215,9 @@ class LogFile:
                 os.close(fd)
         except OSError as exc:
             raise self._error(exc) from exc
-        return Loaded(parse(data, self.options), data, Fingerprint.of(data))
+        doc = parse(data, self.options)
+        self._note_if_not_text(doc)
+        return Loaded(doc, data, Fingerprint.of(data))
 
     def load_tail(self, enough: Callable[[Document], bool] | None = None) -> Tail:
         """The file's last entries: at least one, and more until ``enough(doc)`` holds.
@@ -228,7 +232,9 @@ class LogFile:
         except OSError as exc:
             raise self._error(exc) from exc
         try:
-            return self._tail_from_fd(fd, enough)
+            tail = self._tail_from_fd(fd, enough)
+            self._note_if_not_text(tail.doc)
+            return tail
         except OSError as exc:
             raise self._error(exc) from exc
         finally:
@@ -318,6 +324,7 @@ class LogFile:
             style = Style("\n", prefix, False)
         else:
             tail = self._tail_from_fd(fd, None)
+            self._refuse_not_text(tail.doc)
             codec, shape, style = self._style_of(tail)
             certain = tail.codec_certain
             if tail.doc.trailer:
@@ -334,6 +341,16 @@ class LogFile:
         data = (codec.bom if size == 0 else b"") + fit.encode(self.path, codec, text)
         fs.append(fd, data, size)
         return Appended(stamp_text, size, data, created)
+
+    def _note_if_not_text(self, doc: Document) -> None:
+        self.not_text = self.not_text or not_text(doc.text, doc.codec)
+
+    def _refuse_not_text(self, doc: Document) -> None:
+        """Nothing is written into a file that is not text (rule F2 cannot read it)."""
+        looks = not_text(doc.text, doc.codec)
+        if looks is not None:
+            raise LogFileError(self.path, f"looks like {looks}, not a text log; "
+                               "nothing was written")
 
     def _style_of(self, tail: Tail) -> tuple[Codec, Shape, Style]:
         doc = tail.doc
@@ -362,6 +379,7 @@ class LogFile:
         """Under the lock: the file's end from ``tail.offset`` as it is and as the edit
         makes it; FileChangedError when it is not what ``tail`` read."""
         doc = tail.doc
+        self._refuse_not_text(doc)
         codec = doc.codec
         if not tail.codec_certain and not text.isascii():
             codec = fit.certain_codec(fd, codec, self.options.ansi)

@@ -249,6 +249,7 @@ def snap(request: SnapRequest, services: Services) -> Outcome:
                     disk_only=request.disk_only,
                     quiesce=request.quiesce,
                     force_internal=request.force_internal,
+                    now=services.clock(),
                 )
             recorder.record(result, task)
             if request.keep is not None and result.ok and result.name is not None:

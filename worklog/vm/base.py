@@ -97,12 +97,14 @@ class Hypervisor(Protocol):
         disk_only: bool = False,
         quiesce: bool = False,
         force_internal: bool = False,
+        now: datetime | None = None,
     ) -> ActionResult:
         """Internal snapshot when every disk is qcow2 and neither disk_only nor quiesce is
         asked; otherwise external disk-only (atomic). force_internal tries an internal
         snapshot whatever the disk formats (raw disks then fail with a plain error).
-        name None: `default_snapshot_name` with the local time. Raises ValueError only
-        for contradictory arguments (force_internal with disk_only or quiesce)."""
+        name None: `default_snapshot_name` at ``now`` (the local time by default; the CLI
+        passes the clock of its stamps). Raises ValueError only for contradictory
+        arguments (force_internal with disk_only or quiesce)."""
         ...
 
     def list_snapshots(self, domain: str) -> list[SnapshotInfo]:

@@ -164,6 +164,7 @@ class FakeHypervisor:
         disk_only: bool = False,
         quiesce: bool = False,
         force_internal: bool = False,
+        now: datetime | None = None,
     ) -> ActionResult:
         check_snapshot_options(disk_only=disk_only, quiesce=quiesce, force_internal=force_internal)
         self.host.calls.append(("snapshot", domain, str(name)))
@@ -171,7 +172,7 @@ class FakeHypervisor:
         dom = self._domain(domain)
         if dom is None:
             return self._failed(result, NO_DOMAIN)
-        name = name or default_snapshot_name(domain, self.host.now(), set(dom.snapshots))
+        name = name or default_snapshot_name(domain, now or self.host.now(), set(dom.snapshots))
         kind = snapshot_kind(
             (d.format for d in dom.disks),
             disk_only=disk_only,

@@ -200,6 +200,7 @@ class LibvirtHypervisor:
         disk_only: bool = False,
         quiesce: bool = False,
         force_internal: bool = False,
+        now: datetime | None = None,
     ) -> ActionResult:
         check_snapshot_options(disk_only=disk_only, quiesce=quiesce, force_internal=force_internal)
         start = time.monotonic()
@@ -214,7 +215,7 @@ class LibvirtHypervisor:
             dom = self._conn.lookupByName(domain)
             if not name:
                 existing = {str(s.getName()) for s in dom.listAllSnapshots(0)}
-                name = default_snapshot_name(domain, datetime.now(), existing)
+                name = default_snapshot_name(domain, now or datetime.now(), existing)
             disks, skipped = read_disks(str(dom.XMLDesc(0)))
             kind = snapshot_kind(
                 (d.format for d in disks),
