@@ -12,6 +12,7 @@ from datetime import datetime
 
 from worklog.format.constructs import find_links, split_lines
 from worklog.format.document import Document
+from worklog.format.markers import is_conflict_marker
 from worklog.format.stamps import MARKERS, STAMP_BODY, parse_stamp_line
 
 _INDENTED_OR_TRAILED = re.compile(rf"[ \t]*(?P<stamp>{STAMP_BODY})(?P<rest>.*)")
@@ -63,7 +64,7 @@ def check(doc: Document) -> list[Problem]:
 
 
 def _line_problems(line: int, content: str, known: set[datetime], day_first: bool) -> list[Problem]:
-    found: list[Problem] = []
+    found: list[Problem] = conflict_marker_problems(line, content)
     if "see" in content.lower():
         for link in find_links(content, day_first):
             if link not in known:
@@ -80,3 +81,11 @@ def _line_problems(line: int, content: str, known: set[datetime], day_first: boo
                                      "a stamp followed by text on its line is not the start "
                                      "of an entry"))
     return found
+
+
+def conflict_marker_problems(line: int, content: str) -> list[Problem]:
+    """A conflict marker left by a merge (rule M1): both versions of an entry are still in it."""
+    if not is_conflict_marker(content):
+        return []
+    return [Problem(line, "conflict", "a merge left both versions of this entry between "
+                    "conflict markers: keep the right text and delete the marker lines")]
