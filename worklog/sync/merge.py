@@ -122,8 +122,9 @@ def merge(base: Copy | None, ours: Copy, theirs: Copy) -> Merged:
         if ti is None or t[ti].key == mine.key or (old is not None and old.key == t[ti].key):
             parts.append((mine.body, mine.trailer, None, last))
         elif old is not None and old.key == mine.key:
-            merged.changed += 1
-            parts.append(_theirs(merged, t[ti], theirs.newline, ours.newline, last))
+            merged.changed += 1  # THEIRS's text, in OURS's place: OURS's separator
+            body = _theirs(merged, t[ti], theirs.newline, ours.newline, last)[0]
+            parts.append((body, mine.trailer, None, last))
         else:
             body = _conflict_body(mine, t[ti], theirs.newline, ours.newline)
             merged.from_theirs.append((t[ti].body, t[ti].line))
