@@ -151,7 +151,8 @@ def test_plan_edited_on_one_side_entries_added_on_the_other(tmp_path: Path) -> N
     merged = desktop.log.read_bytes()
     assert merged == theirs + b"\n12:30 2026-11-26\nlab\nUPS replaced\n"
     today = desktop.worklog("today", "--json")
-    assert '"running"' in today.stdout and '"n": 1' in today.stdout
+    assert '"running"' in today.stdout
+    assert '"n": 1' in today.stdout
 
 
 def test_same_plan_edited_on_both_sides_is_a_conflict_that_parses(tmp_path: Path) -> None:
@@ -174,7 +175,8 @@ def test_same_plan_edited_on_both_sides_is_a_conflict_that_parses(tmp_path: Path
     assert [p.code for p in check(doc)] == ["conflict"] * 3
     checked = desktop.worklog("check")
     assert checked.returncode == 1
-    assert f"{desktop.log}:7:" in checked.stdout and "[conflict]" in checked.stdout
+    assert f"{desktop.log}:7:" in checked.stdout
+    assert "[conflict]" in checked.stdout
     for name, data in (("b.LOG", BASE), ("o.LOG", ours), ("t.LOG", theirs)):
         (tmp_path / name).write_bytes(data)
     direct = subprocess.run(["worklog", "merge", "b.LOG", "o.LOG", "t.LOG"], cwd=tmp_path,
