@@ -14,13 +14,14 @@ from hypothesis import strategies as st
 from tests.conftest import Runner
 from worklog.errors import FileChangedError, LogFileError
 from worklog.format.check import check
-from worklog.format.document import Entry, parse
+from worklog.format.document import Entry, parse, parse_text
 from worklog.format.encoding import Codec
 from worklog.format.markers import OURS_MARK, SPLIT_MARK, THEIRS_MARK
 from worklog.store.logfile import LogFile
 from worklog.sync import files
 from worklog.sync.common import common_prefix, shared_boundary
 from worklog.sync.files import merge_files
+from worklog.sync.merge import merge
 
 START = datetime(2026, 11, 26, 9, 0)
 
@@ -205,7 +206,7 @@ def test_ours_changed_meanwhile_is_refused(tmp_path: Path, monkeypatch: pytest.M
                                            ) -> None:
     ours = BASE + b"\n11:00 2026-11-26\nours\n"
     paths = write(tmp_path, base=BASE, ours=ours, theirs=BASE + b"\n12:00 2026-11-26\nt\n")
-    real = files.merge
+    real = merge
 
     def saved_in_notepad_meanwhile(*args: object, **kwargs: object) -> object:
         paths["ours"].write_bytes(ours.replace(b"ours", b"OURS"))
@@ -237,7 +238,7 @@ def test_only_the_part_after_the_common_start_is_parsed(tmp_path: Path,
     theirs = history + b"\n21:00 2026-11-28\ntheirs\n"
     paths = write(tmp_path, ours=ours, theirs=theirs)
     parsed: list[int] = []
-    real = files.parse_text
+    real = parse_text
 
     def counting(text: str, *args: object, **kwargs: object) -> object:
         parsed.append(len(text))
