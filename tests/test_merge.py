@@ -17,7 +17,7 @@ from worklog.format.check import check
 from worklog.format.document import Entry, parse, parse_text
 from worklog.format.encoding import Codec
 from worklog.format.markers import OURS_MARK, SPLIT_MARK, THEIRS_MARK
-from worklog.store.logfile import LogFile
+from worklog.store.logfile import SMALL_FILE, LogFile
 from worklog.sync import files
 from worklog.sync.common import common_prefix, shared_boundary
 from worklog.sync.files import merge_files
@@ -321,3 +321,35 @@ def test_merge_arguments_are_checked(run_cli: Runner, tmp_path: Path) -> None:
     missing = run_cli("merge", str(one), str(tmp_path / "gone.LOG"))
     assert missing.code == 4
     assert "gone.LOG: no such file" in missing.err
+
+
+def test_a_large_log_is_rewritten_only_at_its_end(tmp_path: Path) -> None:
+    history = render([(i, "lab\n" + "a line of an old note\n" * 12) for i in range(16000)])
+    assert len(history) > SMALL_FILE
+    ours = history + b"\n23:00 2026-12-30\nours\n"
+    theirs = history + b"\n22:00 2026-12-30\ntheirs\n"
+    paths = write(tmp_path, base=history, ours=ours, theirs=theirs)
+    inode = paths["ours"].stat().st_ino
+    outcome = merge_files(paths["ours"], paths["theirs"], paths["base"])
+    assert outcome.added == 1
+    assert paths["ours"].read_bytes() == history + (b"\n22:00 2026-12-30\ntheirs\n"
+                                                    b"\n23:00 2026-12-30\nours\n")
+    assert paths["ours"].stat().st_ino == inode  # in place, under the undo journal
+
+
+def test_a_stamp_line_cut_by_the_common_start_is_merged_whole(tmp_path: Path) -> None:
+    ours = BASE + b"\n12:00 2026-11-2\n"  # 2 November: an entry of its own
+    theirs = BASE + b"\n12:00 2026-11-26\nthat day\n"
+    paths = write(tmp_path, base=BASE, ours=ours, theirs=theirs)
+    merge_files(paths["ours"], paths["theirs"], paths["base"])
+    assert paths["ours"].read_bytes() == ours + b"\n12:00 2026-11-26\nthat day\n"
+
+
+def test_preamble_first_line_and_bom_are_ours(tmp_path: Path) -> None:
+    bom = b"\xef\xbb\xbf"
+    ours = bom + BASE
+    theirs = BASE.replace(b".LOG\n", b".LOG  \nLab notes, building D.\n")
+    paths = write(tmp_path, base=BASE, ours=ours, theirs=theirs)
+    merge_files(paths["ours"], paths["theirs"], paths["base"])
+    assert paths["ours"].read_bytes() == bom + BASE.replace(b".LOG\n",
+                                                            b".LOG\nLab notes, building D.\n")

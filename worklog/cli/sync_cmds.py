@@ -19,6 +19,11 @@ def register(app: typer.Typer) -> None:
     app.command("git-setup")(git_setup_cmd)
 
 
+def _notice(message: str) -> None:
+    """What the store repaired on the way (an interrupted edit undone), as it happens."""
+    typer.echo(f"worklog: {message}", err=True)
+
+
 def _say(sess: Session, outcome: Outcome) -> None:
     for conflict in outcome.conflicts:
         location = sess.style(f"{outcome.ours}:{conflict.line}:", bold=True)
@@ -49,7 +54,7 @@ def merge_cmd(
     if conflicts:
         if paths:
             raise UsageError("--conflicts takes no FILES: it merges the copies beside the log")
-        done = merge_conflict_copies(sess.log_path, options, sess.log.notices.append)
+        done = merge_conflict_copies(sess.log_path, options, _notice)
         if not done:
             typer.echo(f"no conflict copies beside {sess.log_path}", err=True)
         for item in done:
@@ -64,7 +69,7 @@ def merge_cmd(
                          f"({len(paths)} given; see worklog merge --help)")
     base = paths[0] if len(paths) == 3 else None
     ours, theirs = paths[-2], paths[-1]
-    outcome = merge_files(ours, theirs, base, options, sess.log.notices.append)
+    outcome = merge_files(ours, theirs, base, options, _notice)
     _say(sess, outcome)
     if outcome.conflicts:
         raise typer.Exit(EXIT_FAILED)

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from worklog.format.document import count_breaks
 from worklog.format.markers import OURS_MARK, SPLIT_MARK, THEIRS_MARK
 from worklog.format.writer import Style, neutralise_lines, separator
-from worklog.sync.pieces import Piece, convert_breaks, normalise_breaks, pair, pair_equal
+from worklog.sync.pieces import (
+    Piece,
+    convert_breaks,
+    normalise_breaks,
+    pair,
+    pair_equal,
+    split_first_line,
+)
 
 _BREAKS = ("\n", "\r")
 #: An entry of the result: body, trailer, the OURS entry of a conflict, last of its copy.
@@ -153,26 +160,17 @@ def _conflict_body(mine: Piece, other: Piece, source: str, nl: str) -> str:
     return nl.join(lines)
 
 
-def _first_line(text: str) -> tuple[str, str]:
-    """(first line with its break, the rest) of a preamble."""
-    for index, char in enumerate(text):
-        if char in _BREAKS:
-            end = index + 2 if text[index : index + 2] == "\r\n" else index + 1
-            return text[:end], text[end:]
-    return text, ""
-
-
 def _preamble(base: Copy | None, ours: Copy, theirs: Copy, merged: Merged) -> str:
     """OURS's preamble, or THEIRS's changes to it under OURS's first line (the magic)."""
     if ours.preamble is None or theirs.preamble is None:
         return ours.preamble or ""
-    head, mine = _first_line(ours.preamble)
-    other = convert_breaks(_first_line(theirs.preamble)[1], theirs.newline, ours.newline)
+    head, mine = split_first_line(ours.preamble)
+    other = convert_breaks(split_first_line(theirs.preamble)[1], theirs.newline, ours.newline)
 
     def key(text: str) -> str:
         return normalise_breaks(text).rstrip(" \t\n")
 
-    old = None if base is None or base.preamble is None else key(_first_line(base.preamble)[1])
+    old = None if base is None or base.preamble is None else key(split_first_line(base.preamble)[1])
     if key(other) in (key(mine), old):
         return ours.preamble
     merged.from_theirs.append((other, 2))

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from worklog.format.constructs import split_lines
 from worklog.format.document import Document, Entry
 
-_BREAK_RE = re.compile(r"\r\n|\r|\n")
 _TRAILING_BLANK_RE = re.compile(r"(?:(?:\r\n|\r|\n)[ \t]*)*\Z")
 
 
@@ -38,14 +38,13 @@ class Piece:
 
     @property
     def first_line(self) -> str:
-        match = _BREAK_RE.search(self.body)
-        return self.body if match is None else self.body[: match.start()]
+        """The stamp line, without its line break."""
+        return split_first_line(self.body)[0].rstrip("\r\n")
 
     @property
     def rest(self) -> str:
         """The body after the stamp line (empty for an empty entry)."""
-        match = _BREAK_RE.search(self.body)
-        return "" if match is None else self.body[match.end() :]
+        return split_first_line(self.body)[1]
 
 
 def normalise_breaks(text: str) -> str:
@@ -54,9 +53,21 @@ def normalise_breaks(text: str) -> str:
 
 def convert_breaks(text: str, source: str, target: str) -> str:
     """``text`` with each line break ``source`` (the copy's newline) written ``target``."""
-    if source == target:
+    if source == target or not text:
         return text
-    return _BREAK_RE.sub(lambda m: target if m.group() == source else m.group(), text)
+    return "".join(content + (target if brk == source else brk)
+                   for content, brk in split_lines(text))
+
+
+def split_first_line(text: str) -> tuple[str, str]:
+    """(the first line with its line break, the rest) of ``text``."""
+    if not text:
+        return "", ""
+    content, brk = split_lines(text[:300])[0]
+    if not brk and len(content) == 300:  # a line longer than the look-ahead
+        content, brk = split_lines(text)[0]
+    end = len(content) + len(brk)
+    return text[:end], text[end:]
 
 
 def split_trailer(source: str) -> tuple[str, str]:
