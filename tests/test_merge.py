@@ -172,11 +172,13 @@ def test_entries_added_in_the_same_minute_are_both_kept_ours_first(tmp_path: Pat
 
 def test_conflict_names_the_line_and_shows_theirs_different_stamp_as_text(tmp_path: Path
                                                                            ) -> None:
+    """[M1] both versions in one entry between the markers; a stamp line THEIRS writes
+    differently goes in as text, with one leading space."""
     ours = BASE.replace(b"UPS check", b"UPS check: ok")
     theirs = BASE.replace(b"09:30 2026-11-26\nlab\nUPS check", b"9:30 2026-11-26\nlab\nUPS bad")
     paths = write(tmp_path, base=BASE, ours=ours, theirs=theirs)
     outcome = merge_files(paths["ours"], paths["theirs"], paths["base"])
-    assert [(c.line, c.stamp_text) for c in outcome.conflicts] == [(8, "09:30 2026-11-26")]
+    assert [(c.line, c.what) for c in outcome.conflicts] == [(8, "the entry 09:30 2026-11-26")]
     merged = paths["ours"].read_text()
     assert merged.endswith(f"09:30 2026-11-26\n{OURS_MARK}\nlab\nUPS check: ok\n{SPLIT_MARK}\n"
                            f" 9:30 2026-11-26\nlab\nUPS bad\n{THEIRS_MARK}\n")
@@ -353,3 +355,27 @@ def test_preamble_first_line_and_bom_are_ours(tmp_path: Path) -> None:
     merge_files(paths["ours"], paths["theirs"], paths["base"])
     assert paths["ours"].read_bytes() == bom + BASE.replace(b".LOG\n",
                                                             b".LOG\nLab notes, building D.\n")
+
+
+def test_check_reports_the_markers_of_git_line_merges_too() -> None:
+    """[M1] seven <, = or > alone, or < and > followed by a label, are markers; nothing else."""
+    text = (b"10:00 2026-11-26\n<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> origin/main\n"
+            b"<<<<<<<< eight\n======= x\n>>>>>>>\t\n<<<<<<<\n")
+    lines = [p.line for p in check(parse(text)) if p.code == "conflict"]
+    assert lines == [2, 4, 6, 9, 10]
+
+
+def test_notes_under_the_magic_changed_in_both_copies_are_a_conflict(run_cli: Runner,
+                                                                     tmp_path: Path) -> None:
+    ours = BASE.replace(b".LOG\n", b".LOG\nLab notes.\n")
+    theirs = BASE.replace(b".LOG\n", b".LOG\nNotes of the lab.\n")
+    paths = write(tmp_path, ours=ours, theirs=theirs, empty=b"")
+    result = run_cli("merge", str(paths["ours"]), str(paths["empty"]))
+    assert result.code == 0
+    assert paths["ours"].read_bytes() == ours
+    result = run_cli("merge", str(paths["ours"]), str(paths["theirs"]))
+    assert result.code == 1
+    assert "ours.LOG:1: both copies changed the notes under .LOG" in result.out
+    assert paths["ours"].read_bytes().startswith(
+        f".LOG\n{OURS_MARK}\nLab notes.\n{SPLIT_MARK}\nNotes of the lab.\n{THEIRS_MARK}\n"
+        "09:00 2026-11-26\n".encode())

@@ -27,7 +27,7 @@ def _notice(message: str) -> None:
 def _say(sess: Session, outcome: Outcome) -> None:
     for conflict in outcome.conflicts:
         location = sess.style(f"{outcome.ours}:{conflict.line}:", bold=True)
-        typer.echo(f"{location} both copies changed the entry {conflict.stamp_text}: both "
+        typer.echo(f"{location} both copies changed {conflict.what}: both "
                    "versions are kept between conflict markers [conflict]")
     what = (f"entries: {outcome.added} added, {outcome.changed} changed"
             if outcome.written else "nothing new")

@@ -26,7 +26,7 @@ from worklog.sync.pieces import pieces_of
 @dataclass(frozen=True)
 class ConflictAt:
     line: int  # in OURS after the merge
-    stamp_text: str
+    what: str  # "the entry STAMP", or "the notes under .LOG"
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def merge_files(ours: Path, theirs: Path, base: Path | None = None,
         before = mine.lines_before() if merged.conflicts else 0
         tail = Tail(mine.doc, mine.offset, len(mine.view), mine.offset <= len(mine.codec.bom),
                     mine.certain)
-    conflicts = [ConflictAt(before + c.line, c.stamp_text) for c in merged.conflicts]
+    conflicts = [ConflictAt(before + c.line, c.what) for c in merged.conflicts]
     written = merged.text != mine.doc.text
     if written:
         opened[0][0].replace_tail(tail, merged.text)

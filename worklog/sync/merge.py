@@ -46,7 +46,7 @@ class Copy:
 
 @dataclass(frozen=True)
 class Conflict:
-    stamp_text: str
+    what: str  # "the entry STAMP", or "the notes under .LOG"
     line: int  # of the entry's stamp line, counted from the merged text's first line (1)
 
 
@@ -171,13 +171,13 @@ def _preamble(base: Copy | None, ours: Copy, theirs: Copy, merged: Merged) -> st
         return normalise_breaks(text).rstrip(" \t\n")
 
     old = None if base is None or base.preamble is None else key(split_first_line(base.preamble)[1])
-    if key(other) in (key(mine), old):
+    if key(other) in ("", key(mine), old):
         return ours.preamble
     merged.from_theirs.append((other, 2))
-    if old is not None and key(mine) == old:
+    if key(mine) in ("", old):
         return head + other
     nl = ours.newline
-    merged.conflicts.append(Conflict(".LOG", 1))
+    merged.conflicts.append(Conflict("the notes under .LOG", 1))
     block = [OURS_MARK, *([mine.rstrip("\r\n")] if key(mine) else []), SPLIT_MARK,
              *([other.rstrip("\r\n")] if key(other) else []), THEIRS_MARK]
     return (head if head.endswith(_BREAKS) else head + nl) + nl.join(block) + nl
@@ -191,7 +191,7 @@ def _assemble(preamble: str, parts: list[_Part], nl: str,
     line = 1 + count_breaks("".join(out))
     for index, (body, own_trailer, conflict, last) in enumerate(parts):
         if conflict is not None:
-            merged.conflicts.append(Conflict(conflict.stamp_text, line))
+            merged.conflicts.append(Conflict(f"the entry {conflict.stamp_text}", line))
         trailer = own_trailer
         if index < len(parts) - 1 and (last or not trailer.endswith(_BREAKS)):
             # A copy's last entry followed by another: one blank line between (W3).
