@@ -40,7 +40,8 @@ def merge_cmd(
     files: Annotated[
         list[Path] | None,
         typer.Argument(help="BASE OURS THEIRS (git's %O %A %B), or OURS THEIRS without a "
-                       "base; the result is written to OURS.", show_default=False),
+                       "base; the result is written to OURS.", show_default=False,
+                       metavar="[BASE] OURS THEIRS"),
     ] = None,
     conflicts: Annotated[
         bool, typer.Option("--conflicts", help="Merge the Syncthing and Dropbox conflict "
@@ -79,7 +80,7 @@ def git_setup_cmd(
     repo: Annotated[
         Path | None,
         typer.Argument(help="The repository (default: the current folder).",
-                       show_default=False),
+                       show_default=False, metavar="[REPO]"),
     ] = None,
     pattern: Annotated[
         str, typer.Option("--pattern", help="The files git merges with worklog.")
