@@ -379,3 +379,11 @@ def test_notes_under_the_magic_changed_in_both_copies_are_a_conflict(run_cli: Ru
     assert paths["ours"].read_bytes().startswith(
         f".LOG\n{OURS_MARK}\nLab notes.\n{SPLIT_MARK}\nNotes of the lab.\n{THEIRS_MARK}\n"
         "09:00 2026-11-26\n".encode())
+
+
+def test_an_empty_base_is_a_two_way_merge(tmp_path: Path) -> None:
+    ours = BASE.replace(b"2), release notes", b"2), release notes (done)")
+    paths = write(tmp_path, base=b"", ours=ours, theirs=BASE)
+    outcome = merge_files(paths["ours"], paths["theirs"], paths["base"])
+    assert [c.what for c in outcome.conflicts] == ["the entry 09:00 2026-11-26"]
+    assert len(parse(paths["ours"].read_bytes()).entries) == 2

@@ -130,6 +130,9 @@ def merge_files(ours: Path, theirs: Path, base: Path | None = None,
     paths = [ours, theirs] if base is None else [ours, theirs, base]
     with contextlib.ExitStack() as stack:
         opened = [_open(stack, path, opts, on_notice) for path in paths]
+        if base is not None and not len(opened[2][1]):
+            # An empty BASE is git's for a file added on both sides: no base to tell.
+            base, paths, opened = None, paths[:2], opened[:2]
         parts = _parts(paths, [view for _, view in opened], opts)
         mine, other = parts[0], parts[1]
         merged = merge(parts[2].copy() if base is not None else None, mine.copy(), other.copy())
