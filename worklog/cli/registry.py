@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tags": ("search_cmds", "Each tag with its count and last use."),
     "export": ("search_cmds", "Entries as JSON, Markdown or iCalendar."),
     "check": ("core_cmds", "What looks wrong in the log, with file and line."),
+    "merge": ("sync_cmds", "Merge copies of the log entry by entry (a git merge driver)."),
+    "git-setup": ("sync_cmds", "Make git merge .LOG files with worklog merge."),
     "help": ("help_cmds", "The file format and the command guide, offline."),
 }
 

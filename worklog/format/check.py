@@ -14,6 +14,7 @@ from datetime import datetime
 from worklog.format import constructs as c
 from worklog.format import items as it
 from worklog.format.document import Document, Entry
+from worklog.format.markers import is_conflict_marker
 from worklog.format.stamps import MARKERS, STAMP_BODY, parse_stamp_line
 from worklog.format.writer import is_neutralised
 
@@ -145,7 +146,7 @@ def plan_problems(plan: Entry) -> list[Problem]:
 
 
 def _line_problems(line: int, content: str, known: set[datetime], day_first: bool) -> list[Problem]:
-    found: list[Problem] = []
+    found: list[Problem] = conflict_marker_problems(line, content)
     if "see" in content.lower():
         for link in c.iter_links(content, day_first):
             if link.when not in known:
@@ -161,3 +162,11 @@ def _line_problems(line: int, content: str, known: set[datetime], day_first: boo
                                      "a stamp followed by text on its line is not the start "
                                      "of an entry"))
     return found
+
+
+def conflict_marker_problems(line: int, content: str) -> list[Problem]:
+    """A conflict marker left by a merge (rule M1): both versions of an entry are still in it."""
+    if not is_conflict_marker(content):
+        return []
+    return [Problem(line, "conflict", "a merge left both versions of this entry between "
+                    "conflict markers: keep the right text and delete the marker lines")]

@@ -1,0 +1,1 @@
+"""One log on several machines: merging copies (git's merge driver, conflict copies)."""
