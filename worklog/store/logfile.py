@@ -148,6 +148,14 @@ class LogFile:
                                 "not a log file")
         return LogFileError(self.path, os_error_message(exc))
 
+    def _open_to_read(self) -> int:
+        """A read-only descriptor of the log, after any pending undo-journal recovery."""
+        try:
+            self._recover_if_needed()
+            return open_regular(self.path, os.O_RDONLY)
+        except OSError as exc:
+            raise self._error(exc) from exc
+
     def check_writable(self) -> None:
         """Raise LogFileError when an append would surely fail (no folder, not a regular
         file, a read-only file system, an immutable or unwritable file), before an action
@@ -226,11 +234,7 @@ class LogFile:
         file's size. Entries in the result are complete; text before the first of them
         is the rest of an older entry (the partial document's preamble).
         """
-        try:
-            self._recover_if_needed()
-            fd = open_regular(self.path, os.O_RDONLY)
-        except OSError as exc:
-            raise self._error(exc) from exc
+        fd = self._open_to_read()
         try:
             tail = self._tail_from_fd(fd, enough)
             self._note_if_not_text(tail.doc)
@@ -244,11 +248,7 @@ class LogFile:
     def mapped(self) -> Iterator[bytes | mmap.mmap]:
         """The whole file mapped read-only (an empty file gives ``b""``): searching a
         large log without reading it into memory (worklog.history.search)."""
-        try:
-            self._recover_if_needed()
-            fd = open_regular(self.path, os.O_RDONLY)
-        except OSError as exc:
-            raise self._error(exc) from exc
+        fd = self._open_to_read()
         try:
             try:
                 size = os.fstat(fd).st_size
