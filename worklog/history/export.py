@@ -1,4 +1,4 @@
-"""Entries as plain data: the JSON export contract (docs/CLI.md) and filters.
+"""Entries as plain data: the JSON export contract (docs/CLI.md).
 
 ``entry_record`` is the one place an entry becomes a dict; every JSON output of worklog
 builds on it, so scripts see the same fields everywhere.
@@ -7,12 +7,15 @@ builds on it, so scripts see the same fields everywhere.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from worklog.format.document import Entry
+from worklog.history.filters import EntryFilter
+
+__all__ = ["EntryFilter", "command_fields", "entry_record", "iso_minutes", "json_array",
+           "snapshot_fields"]
 
 
 def iso_minutes(when: datetime) -> str:
@@ -72,32 +75,6 @@ def entry_record(entry: Entry) -> dict[str, Any]:
         "snapshot": snapshot_fields(entry),
         "command": command_fields(entry),
     }
-
-
-@dataclass(frozen=True)
-class EntryFilter:
-    """Which entries a command looks at: by day range, tags and kind."""
-
-    since: date | None = None
-    until: date | None = None
-    tags: Sequence[str] = ()
-    kind: str | None = None
-
-    def matches(self, entry: Entry) -> bool:
-        day = entry.day
-        if self.since is not None and day < self.since:
-            return False
-        if self.until is not None and day > self.until:
-            return False
-        if self.kind is not None and entry.kind != self.kind:
-            return False
-        if self.tags:
-            have = {tag.casefold() for tag in entry.tags}
-            return all(tag.casefold() in have for tag in self.tags)
-        return True
-
-    def select(self, entries: Iterable[Entry]) -> Iterator[Entry]:
-        return (entry for entry in entries if self.matches(entry))
 
 
 def json_array(records: Iterable[dict[str, Any]]) -> Iterator[str]:
