@@ -1,7 +1,8 @@
 """grep, show, tags, export: finding things in the history (docs/CLI.md, "Searching").
 
 ``grep`` searches the file's bytes and parses only the entries that match
-(``worklog.history.search``); ``show``, ``tags`` and ``export`` read the whole log.
+(``worklog.history.search``); ``tags`` and ``export`` read the log a piece at a time,
+from where their first day starts (``worklog.history.timeline``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,7 +27,9 @@ from worklog.format.dates import parse_day, stamp_candidates
 
 if TYPE_CHECKING:
     from worklog.format.document import Document, Entry
+    from worklog.history.filters import EntryFilter
     from worklog.history.search import Hit, Query
+    from worklog.history.timeline import Timeline
 
 SinceOption = Annotated[str | None, typer.Option(
     "--since", help="From this day on (2014-02-11, yesterday, last monday, 2 weeks ago).")]
@@ -329,8 +332,11 @@ def tags(
                                           "{tag, count, last, line}.")] = False,
 ) -> None:
     """Each tag with how many entries carry it and when it was last used."""
+    from worklog.history.timeline import Timeline  # noqa: PLC0415
+
     sess = session(ctx)
-    uses = tag_uses(sess.log.load().doc.entries)
+    with sess.log.mapped() as buf:
+        uses = tag_uses(Timeline(buf, sess.config.parse_options).entries())
     if as_json:
         records = [{"tag": u.tag, "count": u.count, "last": u.last.strftime("%Y-%m-%dT%H:%M"),
                     "line": u.line} for u in uses]
@@ -364,29 +370,42 @@ def export(
     if fmt not in export_formats.FORMATS:
         raise UsageError(f"--format: {fmt!r} is not a known format "
                          f"({', '.join(export_formats.FORMATS)})")
+    from worklog.history.timeline import Timeline  # noqa: PLC0415
+
     flt = entry_filter(sess, since, until, tag, kind)
-    doc = sess.log.load().doc
-    with reader_may_leave():
-        _export(sess, fmt, flt.select(doc.entries))
+    with reader_may_leave(), sess.log.mapped() as buf:
+        _export(sess, fmt, _selection(Timeline(buf, sess.config.parse_options), flt))
 
 
-def _export(sess: Session, fmt: str, selected: Iterable[Entry]) -> None:
+def _selection(timeline: Timeline, flt: EntryFilter) -> Callable[[], Iterator[Entry]]:
+    """The entries ``flt`` selects, read again each time they are asked for: the
+    stretch of the file its days lie in (found by seeking), a piece at a time."""
+    bounds = timeline.bounds(flt.since, flt.until)
+    return lambda: flt.select(timeline.read(bounds))
+
+
+def _export(sess: Session, fmt: str, selected: Callable[[], Iterator[Entry]]) -> None:
+    """Written as the entries are read; Markdown and iCalendar first gather the stamps
+    the entries' see"STAMP" may link to (a first, lighter pass)."""
     from worklog.history import formats as export_formats  # noqa: PLC0415
 
     if fmt == "json":
         from worklog.history.export import entry_record, json_array  # noqa: PLC0415
 
         out = _stdout(for_json=True)
-        for piece in json_array(entry_record(e) for e in selected):
+        for piece in json_array(entry_record(e) for e in selected()):
             out.write(piece)
         out.flush()
-    elif fmt == "markdown":
+        return
+    targets = {entry.stamp.when for entry in selected()}
+    if fmt == "markdown":
         out = _stdout()
-        for piece in export_formats.markdown(selected, sess.log_path.name):
+        for piece in export_formats.markdown(selected(), sess.log_path.name, targets):
             out.write(piece)
         out.flush()
-    else:
-        data = export_formats.ics(selected, sess.log_path.name, sess.now().astimezone())
-        sys.stdout.flush()
+        return
+    sys.stdout.flush()
+    for data in export_formats.ics_pieces(selected(), sess.log_path.name,
+                                          sess.now().astimezone(), targets):
         sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+    sys.stdout.buffer.flush()

@@ -158,14 +158,18 @@ def _hard_breaks(lines: list[str]) -> list[str]:
     return [line + "\\" for line in lines[:-1]] + lines[-1:]
 
 
-def markdown(entries: Iterable[Entry], title: str) -> Iterator[str]:
-    """The entries as a Markdown document, piece by piece."""
-    listed = list(entries)
-    targets = {e.stamp.when for e in listed}
+def markdown(entries: Iterable[Entry], title: str,
+             targets: set[datetime] | None = None) -> Iterator[str]:
+    """The entries as a Markdown document, piece by piece. ``targets``: the stamps of
+    all the entries (what a see"STAMP" may link to); without them the entries are
+    first gathered to find them."""
+    if targets is None:
+        entries = list(entries)
+        targets = {e.stamp.when for e in entries}
     yield f"# {escape_markdown(clean(title))}\n"
     day: date | None = None
     seen: set[str] = set()
-    for entry in listed:
+    for entry in entries:
         if entry.day != day:
             day = entry.day
             yield f"\n## {day.isoformat()} ({day.strftime('%A')})\n"
@@ -201,59 +205,77 @@ def _summary(entry: Entry) -> str:
     return f"({entry.kind})"
 
 
-def _uids(entries: list[Entry]) -> list[str]:
-    """Stable identifiers: the stamp, numbered when several entries share it."""
-    counts: dict[datetime, int] = {}
-    uids: list[str] = []
-    for entry in entries:
-        n = counts.get(entry.stamp.when, 0) + 1
-        counts[entry.stamp.when] = n
-        uids.append(f"{entry.stamp.when:%Y%m%dT%H%M}-{n}@worklog")
-    return uids
+def _uid(entry: Entry, counts: dict[datetime, int]) -> str:
+    """A stable identifier: the stamp, numbered when several entries share it."""
+    n = counts.get(entry.stamp.when, 0) + 1
+    counts[entry.stamp.when] = n
+    return f"{entry.stamp.when:%Y%m%dT%H%M}-{n}@worklog"
+
+
+def _first_uid(when: datetime) -> str:
+    """The identifier of the first entry stamped ``when`` (what links relate to)."""
+    return f"{when:%Y%m%dT%H%M}-1@worklog"
 
 
 def ics(entries: Iterable[Entry], name: str, now: datetime) -> bytes:
     """The entries as an iCalendar calendar: VJOURNAL entries, VTODO plan items."""
-    from icalendar import Calendar, Journal, Todo  # noqa: PLC0415 - only for this format
-
     listed = list(entries)
-    uids = _uids(listed)
-    by_stamp: dict[datetime, str] = {}
-    for entry, uid in zip(listed, uids, strict=True):
-        by_stamp.setdefault(entry.stamp.when, uid)
+    return b"".join(ics_pieces(listed, name, now, {e.stamp.when for e in listed}))
+
+
+def ics_pieces(entries: Iterable[Entry], name: str, now: datetime,
+               targets: set[datetime]) -> Iterator[bytes]:
+    """``ics`` piece by piece, an entry at a time; ``targets``: the stamps of all the
+    entries (what a see"STAMP" relates to)."""
+    from icalendar import Calendar  # noqa: PLC0415 - only for this format
+
     stamp = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("x-wr-calname", clean(name))
-    for entry, uid in zip(listed, uids, strict=True):
-        journal = Journal()
-        _common(journal, uid, stamp, entry)
-        journal.add("summary", clean(_summary(entry)))
-        journal.add("description", clean(entry.text))
-        journal.add("status", "FINAL")
-        journal.add("x-worklog-kind", entry.kind)
-        journal.add("x-worklog-line", str(entry.line))
-        for link in dict.fromkeys(entry.links):
-            if link in by_stamp and by_stamp[link] != uid:
-                journal.add("related-to", by_stamp[link])
-        cal.add_component(journal)
-        if entry.kind != "plan":
-            continue
-        for item in entry.items:
-            todo = Todo()
-            _common(todo, uid.replace("@", f"-item-{item.index}@"), stamp, entry)
-            todo.add("summary", clean(item.text) or f"item {item.n}")
-            todo.add("status", _TODO_STATUS[item.state])
-            todo.add("related-to", uid)
-            if item.state == "done":
-                todo.add("percent-complete", 100)
-            if item.ranges:
-                worked = " ".join(str(r) for r in item.ranges)
-                todo.add("description", f"worked {worked} ({item.minutes} min)")
-            cal.add_component(todo)
-    data: bytes = cal.to_ical()
-    return data
+    head: bytes = cal.to_ical()
+    tail = b"END:VCALENDAR\r\n"
+    assert head.endswith(tail)
+    yield head[: -len(tail)]
+    counts: dict[datetime, int] = {}
+    for entry in entries:
+        for component in _components(entry, _uid(entry, counts), stamp, targets):
+            data: bytes = component.to_ical()
+            yield data
+    yield tail
+
+
+def _components(entry: Entry, uid: str, stamp: datetime, targets: set[datetime]) -> list[Any]:
+    """The VJOURNAL of an entry, and a VTODO for each item of a plan."""
+    from icalendar import Journal, Todo  # noqa: PLC0415 - only for this format
+
+    journal = Journal()
+    _common(journal, uid, stamp, entry)
+    journal.add("summary", clean(_summary(entry)))
+    journal.add("description", clean(entry.text))
+    journal.add("status", "FINAL")
+    journal.add("x-worklog-kind", entry.kind)
+    journal.add("x-worklog-line", str(entry.line))
+    for link in dict.fromkeys(entry.links):
+        if link in targets and _first_uid(link) != uid:
+            journal.add("related-to", _first_uid(link))
+    found: list[Any] = [journal]
+    if entry.kind != "plan":
+        return found
+    for item in entry.items:
+        todo = Todo()
+        _common(todo, uid.replace("@", f"-item-{item.index}@"), stamp, entry)
+        todo.add("summary", clean(item.text) or f"item {item.n}")
+        todo.add("status", _TODO_STATUS[item.state])
+        todo.add("related-to", uid)
+        if item.state == "done":
+            todo.add("percent-complete", 100)
+        if item.ranges:
+            worked = " ".join(str(r) for r in item.ranges)
+            todo.add("description", f"worked {worked} ({item.minutes} min)")
+        found.append(todo)
+    return found
 
 
 def _common(component: Any, uid: str, stamp: datetime, entry: Entry) -> None:

@@ -41,7 +41,7 @@ class BytesHay:
         self._find = finder.find
         self.decode = decode
         self.day_first = day_first
-        self.lone_cr = _has_lone_cr(buf, begin)
+        self.lone_cr = has_lone_cr(buf, begin)
         self.stamp_re = stamp_line_bytes_re(encoding, self.lone_cr)
         self._window_end = begin
         self._released = 0
@@ -104,23 +104,7 @@ class BytesHay:
         return prev_stamp(self.stamp_re, self.buf, pos, floor, self.size, self._valid)
 
     def breaks(self, start: int, end: int) -> int:
-        """Line breaks in ``[start, end)``, counted a slice at a time (CRLF once)."""
-        total = 0
-        step = 4 * 1024 * 1024
-        for low in range(start, end, step):
-            high = min(end, low + step)
-            piece = self.buf[low:high]
-            total += piece.count(b"\n")
-            if self.lone_cr:
-                total += piece.count(b"\r") - piece.count(b"\r\n")
-                if piece.endswith(b"\r") and self.buf[high : high + 1] == b"\n":
-                    total -= 1  # a CRLF cut in two: its LF counts it
-            if isinstance(self.buf, mmap.mmap) and high - low == step:
-                # read again to count: handed back again, or a long gap between two
-                # hits would stay in memory
-                first = low - low % PAGE
-                self.buf.madvise(mmap.MADV_DONTNEED, first, high - high % PAGE - first)
-        return total
+        return byte_breaks(self.buf, start, end, lone_cr=self.lone_cr)
 
     def release(self, upto: int) -> None:
         """Hand the pages before ``upto`` back (a map of a file, read-only): they are
@@ -132,10 +116,30 @@ class BytesHay:
         self._released = cut
 
 
+def byte_breaks(buf: Buffer, start: int, end: int, *, lone_cr: bool) -> int:
+    """Line breaks in ``[start, end)``, counted a slice at a time (CRLF once)."""
+    total = 0
+    step = 4 * 1024 * 1024
+    for low in range(start, end, step):
+        high = min(end, low + step)
+        piece = buf[low:high]
+        total += piece.count(b"\n")
+        if lone_cr and piece.find(b"\r") >= 0:
+            total += piece.count(b"\r") - piece.count(b"\r\n")
+            if piece.endswith(b"\r") and buf[high : high + 1] == b"\n":
+                total -= 1  # a CRLF cut in two: its LF counts it
+        if isinstance(buf, mmap.mmap) and high - low == step:
+            # read again to count: handed back again, or a long gap between two
+            # hits would stay in memory
+            first = low - low % PAGE
+            buf.madvise(mmap.MADV_DONTNEED, first, high - high % PAGE - first)
+    return total
+
+
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
-def _has_lone_cr(buf: Buffer, begin: int) -> bool:
+def has_lone_cr(buf: Buffer, begin: int) -> bool:
     """Whether a CR not followed by LF breaks a line somewhere (a window at a time)."""
     found = False
     for low in range(begin, len(buf), WINDOW):

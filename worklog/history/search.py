@@ -129,16 +129,16 @@ class DayOrder:
 # --- searching a file ------------------------------------------------------------------
 
 
-@dataclass
-class Searcher:
-    """A search over one file's bytes (a read-only memory map, or bytes)."""
+class MappedLog:
+    """One file's bytes (a read-only memory map, or bytes) read as a log: its codec,
+    decided only when needed, its text, its day order."""
 
-    buf: Buffer
-    query: Query
-    options: ParseOptions = field(default_factory=ParseOptions)
+    def __init__(self, buf: Buffer, options: ParseOptions | None = None) -> None:
+        self.buf = buf
+        self.options = options or ParseOptions()
 
     @cached_property
-    def _bom_codec(self) -> Codec | None:
+    def bom_codec(self) -> Codec | None:
         return codec_from_head(self.buf[:4])
 
     @cached_property
@@ -150,59 +150,93 @@ class Searcher:
 
     @property
     def begin(self) -> int:
-        bom = self.codec.bom if self._bom_codec is not None else b""
+        bom = self.codec.bom if self.bom_codec is not None else b""
         return len(bom)
 
-    def _end(self) -> int:
+    def end(self) -> int:
         size = len(self.buf)
-        if self._bom_codec is not None and self._bom_codec.is_utf16 and (size - self.begin) % 2:
+        if self.bom_codec is not None and self.bom_codec.is_utf16 and (size - self.begin) % 2:
             size -= 1  # an odd last byte of a UTF-16 file is not text
         return size
 
     def decode(self, data: bytes) -> str:
         """Bytes of the file as text; ASCII reads the same in every ASCII-compatible
         codec, so it needs no decision between UTF-8 and ANSI."""
-        if data.isascii() and (self._bom_codec is None or not self._bom_codec.is_utf16):
+        if data.isascii() and (self.bom_codec is None or not self.bom_codec.is_utf16):
             return data.decode("ascii")
         return self.codec.decode(data)[0]
 
     @cached_property
     def day_order(self) -> DayOrder:
         def sample() -> list[str]:
-            end = self._end()
+            end = self.end()
             head = self.buf[self.begin : min(end, self.begin + SAMPLE)]
             low = max(self.begin, end - SAMPLE)
             low += (low - self.begin) % self.codec.unit
             return [self.decode(head), self.decode(self.buf[low:end])]
 
         def whole() -> Iterator[str]:
-            return line_pieces(pieces(self.buf, self.codec, self.begin, self._end()))
+            return line_pieces(pieces(self.buf, self.codec, self.begin, self.end()))
 
         return DayOrder(self.options.day_first, sample, whole)
 
-    def _ansi_like_ascii(self) -> bool:
+    def ansi_like_ascii(self) -> bool:
         """Whether the ANSI code page writes stamps and plain strings as ASCII does
         and is one byte a character (cp1252 and the other Western pages)."""
         ansi = self.options.ansi
         return single_byte(ansi) and all(
             not _encodable(ch, ansi) for ch in "\u200e\u200f\u061c\uc624\u4e0a\u5348")
 
+    def stamp_encoding(self) -> str | None:
+        """The encoding stamp lines are searched in as bytes; None for UTF-16 files."""
+        bom = self.bom_codec
+        if bom is not None and bom.is_utf16:
+            return None
+        if bom is None and self.ansi_like_ascii():
+            return "utf-8"  # UTF-8 or a Western ANSI page: stamps are the same bytes
+        return self.codec.encoding
+
+    def hit(self, line: int, source: str) -> Hit:
+        codec = self.codec if not source.isascii() else self.bom_codec or Codec("utf-8")
+        return Hit(line, source, codec, self.day_order)
+
+
+@dataclass
+class Searcher:
+    """A search over one file's bytes (a read-only memory map, or bytes)."""
+
+    buf: Buffer
+    query: Query
+    options: ParseOptions = field(default_factory=ParseOptions)
+
+    @cached_property
+    def log(self) -> MappedLog:
+        return MappedLog(self.buf, self.options)
+
+    @property
+    def codec(self) -> Codec:
+        return self.log.codec
+
+    @property
+    def day_order(self) -> DayOrder:
+        return self.log.day_order
+
     def _plan(self) -> tuple[Finder, bool, str] | None:
         """The bytes search (finder, certain hits, stamp encoding), or None to search
         decoded text."""
-        bom = self._bom_codec
+        bom = self.log.bom_codec
         if bom is not None and bom.is_utf16:
             return None
         literals = self.query.literals
         ascii_query = (all(lit.isascii() for lit in literals) if literals is not None
                        else self.query.source.isascii())
-        if bom is None and ascii_query and self._ansi_like_ascii():
+        if bom is None and ascii_query and self.log.ansi_like_ascii():
             # UTF-8 or the Western ANSI page: the same bytes for all that is searched
             encoding, exact = "utf-8", True
         else:
             encoding = self.codec.encoding
             exact = encoding == "utf-8" or single_byte(encoding)
-        plan = bytes_finder(self.query, encoding, exact, self.decode)
+        plan = bytes_finder(self.query, encoding, exact, self.log.decode)
         return None if plan is None else (plan[0], plan[1], encoding)
 
     def count(self) -> int:
@@ -213,7 +247,7 @@ class Searcher:
         return sum(1 for _ in self.hits())
 
     def _bytes_hay(self, finder: Finder, encoding: str) -> BytesHay:
-        return BytesHay(self.buf, self.begin, finder, encoding, self.decode, self.day_order)
+        return BytesHay(self.buf, self.log.begin, finder, encoding, self.log.decode, self.day_order)
 
     def hits(self, keep: Callable[[Hit], bool] | None = None) -> Iterator[Hit]:
         """The matching entries in file order (``keep`` filters them further)."""
@@ -223,24 +257,20 @@ class Searcher:
             return
         finder, certain, encoding = plan
         for span in scan_spans(self._bytes_hay(finder, encoding), 1):
-            source = self.decode(self.buf[span.start : span.end])
-            hit = self._hit(span.line, source)
+            source = self.log.decode(self.buf[span.start : span.end])
+            hit = self.log.hit(span.line, source)
             if (certain or _any_line(self.query, source)) and (keep is None or keep(hit)):
                 yield hit
-
-    def _hit(self, line: int, source: str) -> Hit:
-        codec = self.codec if not source.isascii() else self._bom_codec or Codec("utf-8")
-        return Hit(line, source, codec, self.day_order)
 
     def _text_hits(self, keep: Callable[[Hit], bool] | None) -> Iterator[Hit]:
         pattern = self.query.block_re()
         line = 1
-        for segment in segments(pieces(self.buf, self.codec, self.begin, self._end()),
+        for segment in segments(pieces(self.buf, self.codec, self.log.begin, self.log.end()),
                                  self.day_order):
             hay = TextHay(segment, pattern, self.day_order)
             for span in scan_spans(hay, line):
                 source = segment[span.start : span.end]
-                hit = self._hit(span.line, source)
+                hit = self.log.hit(span.line, source)
                 if _any_line(self.query, source) and (keep is None or keep(hit)):
                     yield hit
             line += count_breaks(segment)

@@ -1,0 +1,261 @@
+"""A log's entries by time, read from its memory-mapped bytes a window at a time.
+
+- Seeking: a date bound finds its place by binary search over the stamp lines of the
+  file, as ``look(1)`` does in a sorted file. A ``.LOG`` file is nearly in time order,
+  not always (a clock set wrong, an entry pasted from elsewhere: ``worklog check``
+  reports each stamp earlier than the one before it), so the search checks the order:
+  the stamps it probes, and a few spread over the file, must rise with their place, or
+  the whole file is read; past the place it lands on, it looks at ``GUARD`` more stamps
+  on the far side of the bound, so that a stamp out of order near the bound is still
+  found. A bounded read then costs its period, not the history.
+- Streaming: entries are parsed from decoded pieces cut at stamp lines, one piece at a
+  time, with the line numbers and day order a parse of the whole file gives them;
+  pages of the map already read are handed back to the kernel.
+
+UTF-16 files are read whole (their stamp lines are not searched as bytes).
+"""
+
+from __future__ import annotations
+
+import itertools
+import mmap
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from worklog.format.document import Document, Entry, ParseOptions, count_breaks, parse_text
+from worklog.format.encoding import Codec
+from worklog.format.stamps import stamp_line_bytes_re
+from worklog.history.hays import byte_breaks
+from worklog.history.scan import PAGE, SURE_BYTES, possible, segments, stamp_of
+from worklog.history.search import MappedLog
+
+#: A stretch of the file this short is walked stamp by stamp, not halved further.
+SEEK_BELOW = 64 * 1024
+#: Stamps looked at past a bound, on its far side, for stamps out of order.
+GUARD = 64
+#: Stamps spread evenly over the file whose order is checked before a seek is trusted.
+PROBES = 16
+#: Bytes decoded and parsed at a time.
+WINDOW = 1024 * 1024
+#: Bytes read at a time when walking back over stamp lines.
+BACK_CHUNK = 16 * 1024
+
+_FIRST_BREAK = re.compile(rb"[\r\n]")
+#: A see"STAMP" whose stamp has a year-last date (found by its quote: fast).
+_YEAR_LAST_LINK = re.compile(
+    r'"(?<=[sS\u017f][eE][eE]")[^"\r\n]{0,60}?\d{1,2}([-/.])\d{1,2}\1\d{4}')
+
+
+def _year_last(doc: Document, text: str) -> bool:
+    """Whether reading ``doc`` (parsed day-first) needs the file's day order."""
+    return (bool(doc.rejected) or any(e.stamp.shape.order != "ymd" for e in doc.entries)
+            or _YEAR_LAST_LINK.search(text) is not None)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A stamp line: where it starts in the file, and its day."""
+
+    pos: int
+    day: date
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A stretch of the file that starts at a stamp line (or at the text's start)."""
+
+    start: int
+    stop: int
+    first_line: int  # the line number of ``start``
+
+
+class Timeline:
+    """A log's bytes read as a sequence of entries in file order."""
+
+    def __init__(self, buf: bytes | mmap.mmap, options: ParseOptions | None = None) -> None:
+        self.log = MappedLog(buf, options)
+        self.buf = buf
+        self.begin = self.log.begin
+        self.end = self.log.end()
+        encoding = self.log.stamp_encoding()
+        # Stamp lines after any line break, lone CR included: the same lines in a file
+        # without lone CRs, and right in one with them.
+        self._stamp_re = None if encoding is None else stamp_line_bytes_re(encoding, True)
+
+    # --- stamps in the bytes -----------------------------------------------------------
+
+    def _mark(self, pos: int, stamp: bytes) -> Mark | None:
+        text = self.log.decode(stamp)
+        if SURE_BYTES.fullmatch(stamp) is None and not possible(text, self.log.day_order):
+            return None
+        parsed = stamp_of(text, self.log.day_order)
+        return None if parsed is None else Mark(pos, parsed.when.date())
+
+    def _first_line_mark(self) -> Mark | None:
+        head = self.buf[self.begin : self.begin + 256]
+        line = _FIRST_BREAK.split(head, maxsplit=1)[0]
+        return self._mark(self.begin, line.rstrip(b" \t")) if line else None
+
+    def _marks_from(self, pos: int) -> Iterator[Mark]:
+        """The stamp lines starting at ``pos`` or after, in file order."""
+        assert self._stamp_re is not None
+        if pos <= self.begin and (first := self._first_line_mark()) is not None:
+            yield first
+        for match in self._stamp_re.finditer(self.buf, max(self.begin, pos - 1), self.end):
+            mark = self._mark(match.start(1), match.group(1))
+            if mark is not None:
+                yield mark
+
+    def _marks_before(self, pos: int) -> Iterator[Mark]:
+        """The stamp lines starting before ``pos``, the nearest first."""
+        assert self._stamp_re is not None
+        high = pos
+        while high > self.begin:
+            low = max(self.begin, high - BACK_CHUNK)
+            found = [m for m in self._stamp_re.finditer(self.buf, max(self.begin, low - 1),
+                                                        min(self.end, high + 256))
+                     if low <= m.start(1) < high]
+            for match in reversed(found):
+                mark = self._mark(match.start(1), match.group(1))
+                if mark is not None:
+                    yield mark
+            high = low
+        if pos > self.begin and (first := self._first_line_mark()) is not None:
+            yield first
+
+    def _mark_after(self, pos: int) -> Mark | None:
+        return next(self._marks_from(pos), None)
+
+    # --- seeking ---------------------------------------------------------------------
+
+    def _in_order(self, probes: list[Mark]) -> bool:
+        """Whether the probed stamps, and ``PROBES`` more spread over the file, rise
+        with their place in it."""
+        span = self.end - self.begin
+        spread = (self._mark_after(self.begin + span * k // PROBES) for k in range(PROBES))
+        marks = sorted({*probes, *(m for m in spread if m is not None)}, key=lambda m: m.pos)
+        return all(a.day <= b.day for a, b in itertools.pairwise(marks))
+
+    def _first_not(self, before: Callable[[date], bool], probes: list[Mark]) -> Mark | None:
+        """The first stamp line whose day is not ``before`` the bound, found by halving."""
+        low, high = self.begin, self.end
+        while high - low > SEEK_BELOW:
+            mid = (low + high) // 2
+            mark = self._mark_after(mid)
+            if mark is None or mark.pos >= high:
+                high = mid
+                continue
+            probes.append(mark)
+            if before(mark.day):
+                low = mark.pos + 1
+            else:
+                high = mid
+        return next((m for m in self._marks_from(low) if not before(m.day)), None)
+
+    def _start(self, since: date, probes: list[Mark]) -> int:
+        """Where the entries from ``since`` on start: the first stamp of the day, moved
+        back over any earlier stamp line of a day from ``since`` on within the guard."""
+        first = self._first_not(lambda day: day < since, probes)
+        start = self.end if first is None else first.pos
+        quiet = 0
+        for mark in self._marks_before(start):
+            if mark.day >= since:
+                start, quiet = mark.pos, 0
+            else:
+                quiet += 1
+            if quiet >= GUARD:
+                break
+        return start
+
+    def _stop(self, until: date, probes: list[Mark]) -> int:
+        """Where the entries up to ``until`` end: at the first stamp of a later day,
+        moved on past any stamp line of a day up to ``until`` within the guard."""
+        first = self._first_not(lambda day: day <= until, probes)
+        if first is None:
+            return self.end
+        stop, quiet, extend = first.pos, 0, False
+        for mark in self._marks_from(first.pos):
+            if extend:
+                stop, extend = mark.pos, False
+            if mark.day <= until:
+                extend, quiet = True, 0
+            else:
+                quiet += 1
+            if quiet >= GUARD:
+                break
+        return self.end if extend else stop
+
+    def bounds(self, since: date | None = None, until: date | None = None) -> Bounds:
+        """The stretch of the file that holds every entry of days ``since`` to ``until``
+        (it may hold others too: callers filter by day)."""
+        whole = Bounds(self.begin, self.end, 1)
+        if self._stamp_re is None or (since is None and until is None):
+            return whole
+        probes: list[Mark] = []
+        start = self.begin if since is None else self._start(since, probes)
+        stop = self.end if until is None else self._stop(until, probes)
+        if not self._in_order(probes):
+            return whole
+        stop = max(start, stop)
+        return Bounds(start, stop, 1 + byte_breaks(self.buf, self.begin, start, lone_cr=True))
+
+    # --- entries ---------------------------------------------------------------------
+
+    def entries(self, since: date | None = None, until: date | None = None) -> Iterator[Entry]:
+        """The entries of the stretch ``bounds`` finds, in file order, a piece at a time
+        (without a bound: every entry of the file)."""
+        yield from self.read(self.bounds(since, until))
+
+    def read(self, bounds: Bounds) -> Iterator[Entry]:
+        line = bounds.first_line
+        for segment in segments(self._texts(bounds.start, bounds.stop), self.log.day_order):
+            doc = self._parse(segment, line)
+            entries, doc.entries = doc.entries, []
+            # The piece's document keeps its text, not its entries: without the cycle
+            # between them a piece is freed as soon as its entries are, not at the next
+            # collection of cycles.
+            yield from entries
+            line += count_breaks(segment)
+
+    def _parse(self, segment: str, line: int) -> Document:
+        """The entries of a piece, read as in a parse of the whole file: in its codec and
+        its day order. The piece is read day-first; read again in the file's order when
+        that differs and a year-last date is there to read (a stamp, a stamp-shaped line
+        read as text, a see"STAMP")."""
+        log = self.log
+        codec = log.codec if not segment.isascii() else log.bom_codec or Codec("utf-8")
+        configured = log.options.day_first
+        options = ParseOptions(day_first=True if configured is None else configured,
+                               ansi=log.options.ansi)
+        doc = parse_text(segment, codec, options, first_line=line)
+        if configured is None and _year_last(doc, segment) and not log.day_order():
+            options = ParseOptions(day_first=False, ansi=log.options.ansi)
+            doc = parse_text(segment, codec, options, first_line=line)
+        return doc
+
+    def _texts(self, start: int, stop: int) -> Iterator[str]:
+        """The text of ``[start, stop)``, decoded a window at a time, each window cut
+        after a line break (no character of an ASCII-compatible encoding spans one)."""
+        if self._stamp_re is None:
+            from worklog.history.scan import pieces  # noqa: PLC0415
+
+            yield from pieces(self.buf, self.log.codec, start, stop)
+            return
+        low = start
+        while low < stop:
+            high = self._cut(min(stop, low + WINDOW), stop)
+            yield self.log.decode(self.buf[low:high])
+            if isinstance(self.buf, mmap.mmap) and low >= PAGE:
+                self.buf.madvise(mmap.MADV_DONTNEED, 0, low - low % PAGE)
+            low = high
+
+    def _cut(self, at: int, stop: int) -> int:
+        if at >= stop:
+            return stop
+        found = _FIRST_BREAK.search(self.buf, at, stop)
+        if found is None:
+            return stop
+        cut = found.end()
+        return cut + 1 if found.group() == b"\r" and self.buf[cut : cut + 1] == b"\n" else cut
