@@ -16,8 +16,8 @@ from tests.conftest import SAMPLES, sample_names
 from worklog.errors import UsageError
 from worklog.format.document import ParseOptions, parse
 from worklog.format.stamps import find_stamp_lines, stamp_line_bytes_re
-from worklog.history import query as query_mod
 from worklog.history import hays, scan, search
+from worklog.history import query as query_mod
 from worklog.history.filters import EntryFilter
 from worklog.history.search import Query, Searcher, keep_filter, search_text
 
