@@ -144,7 +144,7 @@ def grep(
     keep = keep_filter(flt)
     found = 0
     with reader_may_leave() as reader, sess.log.mapped() as buf:
-        searcher = Searcher(buf, query, sess.config.parse_options)
+        searcher = Searcher(buf, query, sess.config.parse_options, _stretch(buf, sess, flt))
         if count:
             found = searcher.count() if keep is None else sum(1 for _ in searcher.hits(keep))
             typer.echo(str(found))
@@ -154,6 +154,16 @@ def grep(
             found = _write_hits(sess, searcher.hits(keep), query)
     if not found and not reader.left:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _stretch(buf: bytes | Any, sess: Session, flt: EntryFilter) -> tuple[int, int, int] | None:
+    """The stretch of the file a day range lies in (found by seeking), else None."""
+    if flt.since is None and flt.until is None:
+        return None
+    from worklog.history.timeline import Timeline  # noqa: PLC0415
+
+    bounds = Timeline(buf, sess.config.parse_options).bounds(flt.since, flt.until)
+    return bounds.start, bounds.stop, bounds.first_line
 
 
 def _write_json(hits: Iterable[Hit]) -> int:

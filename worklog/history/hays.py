@@ -34,14 +34,15 @@ class BytesHay:
     """A file's bytes (a memory map) in an ASCII-compatible encoding."""
 
     def __init__(self, buf: Buffer, begin: int, finder: Finder, encoding: str,
-                 decode: Callable[[bytes], str], day_first: DayFirst) -> None:
+                 decode: Callable[[bytes], str], day_first: DayFirst,
+                 end: int | None = None) -> None:
         self.buf = buf
         self.begin = begin
-        self.size = len(buf)
+        self.size = len(buf) if end is None else end
         self._find = finder.find
         self.decode = decode
         self.day_first = day_first
-        self.lone_cr = has_lone_cr(buf, begin)
+        self.lone_cr = has_lone_cr(buf, begin, self.size)
         self.stamp_re = stamp_line_bytes_re(encoding, self.lone_cr)
         self._window_end = begin
         self._released = 0
@@ -139,15 +140,16 @@ def byte_breaks(buf: Buffer, start: int, end: int, *, lone_cr: bool) -> int:
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
-def has_lone_cr(buf: Buffer, begin: int) -> bool:
+def has_lone_cr(buf: Buffer, begin: int, end: int | None = None) -> bool:
     """Whether a CR not followed by LF breaks a line somewhere (a window at a time)."""
     found = False
-    for low in range(begin, len(buf), WINDOW):
-        high = min(len(buf), low + WINDOW + 1)
+    size = len(buf) if end is None else end
+    for low in range(begin, size, WINDOW):
+        high = min(size, low + WINDOW + 1)
         cr = buf.find(b"\r", low, high)
         match = _LONE_CR.search(buf, cr, high) if cr >= 0 else None
         # the window's last byte is looked at again, with what follows, by the next one
-        found = match is not None and (match.start() < high - 1 or high == len(buf))
+        found = match is not None and (match.start() < high - 1 or high == size)
         if isinstance(buf, mmap.mmap) and low >= PAGE:
             buf.madvise(mmap.MADV_DONTNEED, 0, low - low % PAGE)
         if found:

@@ -208,6 +208,12 @@ class Searcher:
     buf: Buffer
     query: Query
     options: ParseOptions = field(default_factory=ParseOptions)
+    #: The stretch searched, from a stamp line to a stamp line (or the text's end), and
+    #: the line number of its start (``worklog.history.timeline``); None: the whole file.
+    stretch: tuple[int, int, int] | None = None
+
+    def _stretch(self) -> tuple[int, int, int]:
+        return self.stretch or (self.log.begin, self.log.end(), 1)
 
     @cached_property
     def log(self) -> MappedLog:
@@ -247,7 +253,9 @@ class Searcher:
         return sum(1 for _ in self.hits())
 
     def _bytes_hay(self, finder: Finder, encoding: str) -> BytesHay:
-        return BytesHay(self.buf, self.log.begin, finder, encoding, self.log.decode, self.day_order)
+        start, stop, _ = self._stretch()
+        return BytesHay(self.buf, start, finder, encoding, self.log.decode, self.day_order,
+                        stop)
 
     def hits(self, keep: Callable[[Hit], bool] | None = None) -> Iterator[Hit]:
         """The matching entries in file order (``keep`` filters them further)."""
@@ -256,7 +264,7 @@ class Searcher:
             yield from self._text_hits(keep)
             return
         finder, certain, encoding = plan
-        for span in scan_spans(self._bytes_hay(finder, encoding), 1):
+        for span in scan_spans(self._bytes_hay(finder, encoding), self._stretch()[2]):
             source = self.log.decode(self.buf[span.start : span.end])
             hit = self.log.hit(span.line, source)
             if (certain or _any_line(self.query, source)) and (keep is None or keep(hit)):
@@ -264,9 +272,8 @@ class Searcher:
 
     def _text_hits(self, keep: Callable[[Hit], bool] | None) -> Iterator[Hit]:
         pattern = self.query.block_re()
-        line = 1
-        for segment in segments(pieces(self.buf, self.codec, self.log.begin, self.log.end()),
-                                 self.day_order):
+        start, stop, line = self._stretch()
+        for segment in segments(pieces(self.buf, self.codec, start, stop), self.day_order):
             hay = TextHay(segment, pattern, self.day_order)
             for span in scan_spans(hay, line):
                 source = segment[span.start : span.end]
