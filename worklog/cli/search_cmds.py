@@ -14,7 +14,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -384,19 +384,37 @@ def export(
 
     flt = entry_filter(sess, since, until, tag, kind)
     with reader_may_leave(), sess.log.mapped() as buf:
-        _export(sess, fmt, _selection(Timeline(buf, sess.config.parse_options), flt))
+        _export(sess, fmt, _Selection(Timeline(buf, sess.config.parse_options), flt))
 
 
-def _selection(timeline: Timeline, flt: EntryFilter) -> Callable[[], Iterator[Entry]]:
-    """The entries ``flt`` selects, read again each time they are asked for: the
-    stretch of the file its days lie in (found by seeking), a piece at a time."""
-    bounds = timeline.bounds(flt.since, flt.until)
-    return lambda: flt.select(timeline.read(bounds))
+@dataclasses.dataclass
+class _Selection:
+    """The entries a filter selects, read again each time they are asked for: the
+    stretch of the file their days lie in (found by seeking), a piece at a time."""
+
+    timeline: Timeline
+    flt: EntryFilter
+
+    def __post_init__(self) -> None:
+        self.bounds = self.timeline.bounds(self.flt.since, self.flt.until)
+
+    def __call__(self) -> Iterator[Entry]:
+        return self.flt.select(self.timeline.read(self.bounds))
+
+    def stamps(self) -> set[datetime]:
+        """The times of the selected entries (what a see"STAMP" may link to): from the
+        stamp lines alone when only days select, which is much lighter than a parse."""
+        flt = self.flt
+        found = self.timeline.stamps(self.bounds)
+        if found is None or flt.tags or flt.kind is not None:
+            return {entry.stamp.when for entry in self()}
+        return {when for when in found if (flt.since is None or when.date() >= flt.since)
+                and (flt.until is None or when.date() <= flt.until)}
 
 
-def _export(sess: Session, fmt: str, selected: Callable[[], Iterator[Entry]]) -> None:
+def _export(sess: Session, fmt: str, selected: _Selection) -> None:
     """Written as the entries are read; Markdown and iCalendar first gather the stamps
-    the entries' see"STAMP" may link to (a first, lighter pass)."""
+    the entries' see"STAMP" may link to (a first, lighter pass over the stamp lines)."""
     from worklog.history import formats as export_formats  # noqa: PLC0415
 
     if fmt == "json":
@@ -407,7 +425,7 @@ def _export(sess: Session, fmt: str, selected: Callable[[], Iterator[Entry]]) ->
             out.write(piece)
         out.flush()
         return
-    targets = {entry.stamp.when for entry in selected()}
+    targets = selected.stamps()
     if fmt == "markdown":
         out = _stdout()
         for piece in export_formats.markdown(selected(), sess.log_path.name, targets):

@@ -20,11 +20,12 @@ from typing import Any
 
 from worklog.format.constructs import Item, Transcript
 from worklog.format.document import Entry
+from worklog.format.stamps import parse_stamp
 
 FORMATS = ("json", "markdown", "ics")
 PRODID = "-//worklog//worklog export//EN"
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>#|~&]")
 _MD_LINE_START = re.compile(r"^(\s*)((?:[-+=]|\d{1,9}[.)])(?=[ \t]|$)|>)")
 _LINK_RE = re.compile(r"""(?i:see)"(?P<stamp>[^"\r\n]{1,60})\"""")
 
@@ -35,7 +36,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def clean(text: str) -> str:
     """Text without the lone surrogates that stand for undecodable bytes or cut UTF-16
     pairs: U+FFFD for each."""
-    return _SURROGATE.sub("\ufffd", text)
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def anchor(when: datetime) -> str:
@@ -48,10 +49,15 @@ def anchor(when: datetime) -> str:
 def escape_markdown(line: str, *, line_start: bool = True) -> str:
     """Plain text that Markdown shows as it is (``line_start``: at the start of a line,
     where list and quote markers count)."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", line)
-    if not line_start:
+    escaped = _MD_SPECIAL.sub(_backslashed, line)
+    marker = _MD_LINE_START.match(escaped) if line_start else None
+    if marker is None:
         return escaped
-    return _MD_LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), escaped, 1)
+    return escaped[: marker.start(2)] + _escape_marker(marker.group(2)) + escaped[marker.end(2) :]
+
+
+def _backslashed(match: re.Match[str]) -> str:
+    return "\\" + match.group()  # a function: faster than a template's expansion
 
 
 def _escape_marker(marker: str) -> str:
@@ -65,8 +71,8 @@ def _fence(lines: Iterable[str]) -> str:
 
 def _with_links(line: str, targets: set[datetime], day_first: bool) -> str:
     """An escaped line whose ``see"STAMP"`` references link to the entries they name."""
-    from worklog.format.stamps import parse_stamp  # noqa: PLC0415
-
+    if '"' not in line:  # no reference: most lines
+        return escape_markdown(line)
     out: list[str] = []
     pos = 0
     for match in _LINK_RE.finditer(line):

@@ -22,7 +22,7 @@ import mmap
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from worklog.format.document import Document, Entry, ParseOptions, count_breaks, parse_text
 from worklog.format.encoding import Codec
@@ -39,6 +39,8 @@ GUARD = 64
 PROBES = 16
 #: Bytes decoded and parsed at a time.
 WINDOW = 1024 * 1024
+#: Bytes walked over stamp lines before the pages behind are handed back.
+RELEASE = 8 * 1024 * 1024
 #: Bytes read at a time when walking back over stamp lines.
 BACK_CHUNK = 16 * 1024
 
@@ -56,10 +58,14 @@ def _year_last(doc: Document, text: str) -> bool:
 
 @dataclass(frozen=True)
 class Mark:
-    """A stamp line: where it starts in the file, and its day."""
+    """A stamp line: where it starts in the file, and its time."""
 
     pos: int
-    day: date
+    when: datetime
+
+    @property
+    def day(self) -> date:
+        return self.when.date()
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,7 @@ class Timeline:
         if SURE_BYTES.fullmatch(stamp) is None and not possible(text, self.log.day_order):
             return None
         parsed = stamp_of(text, self.log.day_order)
-        return None if parsed is None else Mark(pos, parsed.when.date())
+        return None if parsed is None else Mark(pos, parsed.when)
 
     def _first_line_mark(self) -> Mark | None:
         head = self.buf[self.begin : self.begin + 256]
@@ -103,10 +109,21 @@ class Timeline:
         assert self._stamp_re is not None
         if pos <= self.begin and (first := self._first_line_mark()) is not None:
             yield first
+        released = 0
         for match in self._stamp_re.finditer(self.buf, max(self.begin, pos - 1), self.end):
             mark = self._mark(match.start(1), match.group(1))
             if mark is not None:
                 yield mark
+            if match.start() - released > RELEASE:  # a long walk: hand pages back
+                released = self._release(match.start())
+
+    def _release(self, upto: int) -> int:
+        """Hand the map's pages before ``upto`` back to the kernel (read again from the
+        page cache if needed): memory follows a window, not the file."""
+        cut = upto - upto % PAGE
+        if isinstance(self.buf, mmap.mmap) and cut > 0:
+            self.buf.madvise(mmap.MADV_DONTNEED, 0, cut)
+        return cut
 
     def _marks_before(self, pos: int) -> Iterator[Mark]:
         """The stamp lines starting before ``pos``, the nearest first."""
@@ -201,6 +218,13 @@ class Timeline:
         stop = max(start, stop)
         return Bounds(start, stop, 1 + byte_breaks(self.buf, self.begin, start, lone_cr=True))
 
+    def stamps(self, bounds: Bounds) -> Iterator[datetime] | None:
+        """The times of the entries in ``bounds``, read from their stamp lines alone
+        (no parse); None for a file whose stamps are not searched as bytes."""
+        if self._stamp_re is None:
+            return None
+        return (m.when for m in self._marks_from(bounds.start) if m.pos < bounds.stop)
+
     # --- entries ---------------------------------------------------------------------
 
     def entries(self, since: date | None = None, until: date | None = None) -> Iterator[Entry]:
@@ -247,8 +271,7 @@ class Timeline:
         while low < stop:
             high = self._cut(min(stop, low + WINDOW), stop)
             yield self.log.decode(self.buf[low:high])
-            if isinstance(self.buf, mmap.mmap) and low >= PAGE:
-                self.buf.madvise(mmap.MADV_DONTNEED, 0, low - low % PAGE)
+            self._release(low)
             low = high
 
     def _cut(self, at: int, stop: int) -> int:
