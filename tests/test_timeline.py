@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tests.conftest import SAMPLES, Runner, sample_names
 from worklog.format.document import Entry, ParseOptions, parse
 from worklog.history import timeline
+from worklog.history.tags import log_tags, tag_uses
 from worklog.history.timeline import Timeline
 
 SHAPES = {  # how a locale writes stamps (strftime), with a day over 12 to tell the order
@@ -197,3 +198,23 @@ def test_export_since_matches_full_parse(run_cli: Runner, tmp_path: Path) -> Non
                               "--until", "2014-04-30").out)
     assert part == [r for r in every if "2014-04-01" <= r["stamp"][:10] <= "2014-04-30"]
     assert part
+
+
+def _parsed_tags(data: bytes) -> list[Any]:
+    return tag_uses((e.tags, e.stamp.when, e.line) for e in parse(data).entries)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=FIXTURES)
+@given(log=LOGS)
+def test_tags_from_stamp_lines_match_the_parsed_entries(small_pieces: None,
+                                                         log: dict[str, Any]) -> None:
+    """``tags`` reads only the line after each stamp line: the same uses, lines and
+    times as the tags of the parsed entries."""
+    data, _, _ = _make(log, "near")
+    assert log_tags(Timeline(data)) == _parsed_tags(data)
+
+
+@pytest.mark.parametrize("name", sample_names())
+def test_sample_tags_match_the_parsed_entries(name: str) -> None:
+    data = (SAMPLES / name).read_bytes()
+    assert log_tags(Timeline(data)) == _parsed_tags(data)

@@ -311,42 +311,18 @@ def _marker(sess: Session, out: Any, text: str) -> None:
 # --- tags ------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass
-class TagUse:
-    tag: str  # as written the last time
-    count: int
-    last: datetime
-    line: int
-
-
-def tag_uses(entries: Iterable[Entry]) -> list[TagUse]:
-    """Each tag (compared case-insensitively, rule E2) with how often and when last used;
-    most used first, then by name."""
-    uses: dict[str, TagUse] = {}
-    for entry in entries:
-        for tag in dict.fromkeys(entry.tags):
-            key = tag.casefold()
-            use = uses.get(key)
-            if use is None:
-                uses[key] = TagUse(tag, 1, entry.stamp.when, entry.line)
-                continue
-            use.count += 1
-            if entry.stamp.when >= use.last:
-                use.tag, use.last, use.line = tag, entry.stamp.when, entry.line
-    return sorted(uses.values(), key=lambda u: (-u.count, u.tag.casefold()))
-
-
 def tags(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON array of "
                                           "{tag, count, last, line}.")] = False,
 ) -> None:
     """Each tag with how many entries carry it and when it was last used."""
+    from worklog.history.tags import log_tags  # noqa: PLC0415
     from worklog.history.timeline import Timeline  # noqa: PLC0415
 
     sess = session(ctx)
     with sess.log.mapped() as buf:
-        uses = tag_uses(Timeline(buf, sess.config.parse_options).entries())
+        uses = log_tags(Timeline(buf, sess.config.parse_options))
     if as_json:
         records = [{"tag": u.tag, "count": u.count, "last": u.last.strftime("%Y-%m-%dT%H:%M"),
                     "line": u.line} for u in uses]

@@ -27,7 +27,7 @@ from datetime import date, datetime
 from worklog.format.document import Document, Entry, ParseOptions, count_breaks, parse_text
 from worklog.format.encoding import Codec
 from worklog.format.stamps import stamp_line_bytes_re
-from worklog.history.hays import byte_breaks
+from worklog.history.hays import byte_breaks, has_lone_cr
 from worklog.history.scan import PAGE, SURE_BYTES, possible, segments, stamp_of
 from worklog.history.search import MappedLog
 
@@ -69,6 +69,16 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class Head:
+    """The start of an entry: its time, line number and second line (None: it has one
+    line only)."""
+
+    when: datetime
+    line: int
+    second: str | None
+
+
+@dataclass(frozen=True)
 class Bounds:
     """A stretch of the file that starts at a stamp line (or at the text's start)."""
 
@@ -85,9 +95,9 @@ class Timeline:
         self.buf = buf
         self.begin = self.log.begin
         self.end = self.log.end()
-        encoding = self.log.stamp_encoding()
+        encoding = self._encoding = self.log.stamp_encoding()
         # Stamp lines after any line break, lone CR included: the same lines in a file
-        # without lone CRs, and right in one with them.
+        # without lone CRs, and right in one with them (for probes and short walks).
         self._stamp_re = None if encoding is None else stamp_line_bytes_re(encoding, True)
 
     # --- stamps in the bytes -----------------------------------------------------------
@@ -104,13 +114,20 @@ class Timeline:
         line = _FIRST_BREAK.split(head, maxsplit=1)[0]
         return self._mark(self.begin, line.rstrip(b" \t")) if line else None
 
-    def _marks_from(self, pos: int) -> Iterator[Mark]:
-        """The stamp lines starting at ``pos`` or after, in file order."""
+    def _marks_from(self, pos: int, stop: int | None = None) -> Iterator[Mark]:
+        """The stamp lines starting at ``pos`` or after, in file order; with ``stop``, a
+        walk to there (before it, with the faster pattern of a stretch without lone CRs
+        when it has none)."""
         assert self._stamp_re is not None
+        assert self._encoding is not None
+        pattern, end = self._stamp_re, self.end
+        if stop is not None:
+            end = stop
+            pattern = stamp_line_bytes_re(self._encoding, has_lone_cr(self.buf, pos, stop))
         if pos <= self.begin and (first := self._first_line_mark()) is not None:
             yield first
         released = 0
-        for match in self._stamp_re.finditer(self.buf, max(self.begin, pos - 1), self.end):
+        for match in pattern.finditer(self.buf, max(self.begin, pos - 1), end):
             mark = self._mark(match.start(1), match.group(1))
             if mark is not None:
                 yield mark
@@ -223,7 +240,40 @@ class Timeline:
         (no parse); None for a file whose stamps are not searched as bytes."""
         if self._stamp_re is None:
             return None
-        return (m.when for m in self._marks_from(bounds.start) if m.pos < bounds.stop)
+        return (m.when for m in self._marks_from(bounds.start, bounds.stop))
+
+    def heads(self, bounds: Bounds) -> Iterator[Head] | None:
+        """Each entry's time, line number and second line (its tags line, if any), read
+        from the bytes around its stamp line (no parse); None for a file whose stamps
+        are not searched as bytes."""
+        if self._stamp_re is None:
+            return None
+        return self._heads(bounds)
+
+    def _heads(self, bounds: Bounds) -> Iterator[Head]:
+        line, counted = bounds.first_line, bounds.start
+        marks = self._marks_from(bounds.start, bounds.stop)
+        mark = next(marks, None)
+        while mark is not None:
+            after = next(marks, None)
+            line += byte_breaks(self.buf, counted, mark.pos, lone_cr=True)
+            counted = mark.pos
+            yield Head(mark.when, line, self._second_line(mark.pos, bounds.stop if after is None
+                                                          else after.pos))
+            mark = after
+
+    def _second_line(self, pos: int, next_entry: int) -> str | None:
+        """The line after the stamp line at ``pos``, if the entry has one."""
+        found = _FIRST_BREAK.search(self.buf, pos, next_entry)
+        if found is None:
+            return None
+        low = found.end()
+        if found.group() == b"\r" and self.buf[low : low + 1] == b"\n":
+            low += 1
+        if low >= next_entry:
+            return None
+        end = _FIRST_BREAK.search(self.buf, low, next_entry)
+        return self.log.decode(self.buf[low : next_entry if end is None else end.start()])
 
     # --- entries ---------------------------------------------------------------------
 
