@@ -26,7 +26,7 @@ from worklog.errors import EXIT_FAILED, UsageError, WorklogError
 from worklog.format.dates import parse_day, stamp_candidates
 
 if TYPE_CHECKING:
-    from worklog.format.document import Document, Entry
+    from worklog.format.document import Entry
     from worklog.history.filters import EntryFilter
     from worklog.history.search import Hit, Query
     from worklog.history.timeline import Timeline
@@ -254,19 +254,36 @@ def _show(sess: Session, stamp: str | None, last: int | None, links: bool) -> No
     if stamp is not None:
         if last is not None:
             raise UsageError("--last: not with a STAMP")
-        doc = sess.log.load().doc
-        found: list[Entry] = []
-        for when in stamp_candidates(stamp, day_first=doc.day_first):
-            found = found or [entry for entry in doc.entries if entry.stamp.when == when]
-        if not found:
-            raise WorklogError(f"{sess.log_path}: no entry stamped {stamp!r}")
-        _print_entries(sess, found)
-        if links:
-            _print_links(sess, doc, found)
+        with sess.log.mapped() as buf:
+            _show_stamp(sess, buf, stamp, links)
         return
     count = last or 1
     tail = sess.log.load_tail(lambda d: len(d.entries) >= count)
     _print_entries(sess, tail.doc.entries[-count:])
+
+
+def _show_stamp(sess: Session, buf: bytes | Any, stamp: str, links: bool) -> None:
+    """The entries stamped ``stamp``, found by seeking to their day; with ``links``, the
+    entries they link to (each found the same way) and those linking to them (a search
+    of the bytes for see\", parsing only the entries that hold one)."""
+    from worklog.history.scan import YEAR_LAST  # noqa: PLC0415
+    from worklog.history.timeline import Timeline  # noqa: PLC0415
+
+    timeline = Timeline(buf, sess.config.parse_options)
+    order = timeline.log.day_order
+    day_first = order() if order.configured is not None or YEAR_LAST.search(stamp) else True
+    found: list[Entry] = []
+    for when in stamp_candidates(stamp, day_first=day_first):
+        found = found or _stamped(timeline, when)
+    if not found:
+        raise WorklogError(f"{sess.log_path}: no entry stamped {stamp!r}")
+    _print_entries(sess, found)
+    if links:
+        _print_links(sess, timeline, found)
+
+
+def _stamped(timeline: Timeline, when: datetime) -> list[Entry]:
+    return [e for e in timeline.entries(when.date(), when.date()) if e.stamp.when == when]
 
 
 def _print_entries(sess: Session, entries: Iterable[Entry]) -> None:
@@ -280,25 +297,27 @@ def _print_entries(sess: Session, entries: Iterable[Entry]) -> None:
     out.flush()
 
 
-def _print_links(sess: Session, doc: Document, shown: list[Entry]) -> None:
+def _print_links(sess: Session, timeline: Timeline, shown: list[Entry]) -> None:
     """The entries ``shown`` link to, then those that link to them, each after a
     ``-->`` or ``<--`` line."""
-    by_when: dict[datetime, list[Entry]] = {}
-    for entry in doc.entries:
-        by_when.setdefault(entry.stamp.when, []).append(entry)
+    from worklog.history.search import Query, Searcher  # noqa: PLC0415
+
     whens = {entry.stamp.when for entry in shown}
+    lines = {entry.line for entry in shown}
     out = _stdout()
     for entry in shown:
         for link in dict.fromkeys(entry.links):
-            targets = by_when.get(link, [])
+            targets = _stamped(timeline, link)
             if not targets:
                 _marker(sess, out, f"--> links to {link:%Y-%m-%d %H:%M}: no entry has "
                         "this stamp")
             for target in targets:
                 _marker(sess, out, f"--> links to {target.stamp.text} (line {target.line})")
                 _print_entries(sess, [target])
-    for other in doc.entries:
-        if other in shown or not whens.intersection(other.links):
+    linking = Searcher(timeline.buf, Query('(?i:see)"'), timeline.log.options).hits()
+    for hit in linking:
+        other = hit.entry
+        if other.line in lines or not whens.intersection(other.links):
             continue
         _marker(sess, out, f"<-- linked from {other.stamp.text} (line {other.line})")
         _print_entries(sess, [other])
