@@ -112,12 +112,13 @@ def rows(timings: dict[str, Timing]) -> list[tuple[str, str, str, str, str, str]
     bare = timings["bare python"].peak_rss_kb
     for name in MEMORY:
         peak = timings[name].peak_rss_kb
+        label = f"peak memory of {name.removesuffix(' (100 MB)')} (100 MB)"
         if not peak or not bare:
-            out.append((f"peak memory of {name} (100 MB)", "-", "-", "-",
+            out.append((label, "-", "-", "-",
                         f"< {MEMORY_LIMIT_MB} MB above", "needs GNU time"))
             continue
         above = (peak - bare) / 1024
-        out.append((f"peak memory of {name} (100 MB)", f"{peak / 1024:.0f} MB",
+        out.append((label, f"{peak / 1024:.0f} MB",
                     f"{bare / 1024:.0f} MB (bare python)", f"{above:.0f} MB above",
                     f"< {MEMORY_LIMIT_MB} MB above",
                     "met" if above < MEMORY_LIMIT_MB else "MISSED"))

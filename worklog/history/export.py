@@ -77,10 +77,15 @@ def entry_record(entry: Entry) -> dict[str, Any]:
     }
 
 
+#: One encoder for every record (``json.dumps`` with options builds one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def json_array(records: Iterable[dict[str, Any]]) -> Iterator[str]:
     """A JSON array written piece by piece, so a large export never sits whole in memory."""
     first = True
+    encode = _ENCODER.encode
     for record in records:
-        yield ("[\n" if first else ",\n") + json.dumps(record, ensure_ascii=False)
+        yield ("[\n" if first else ",\n") + encode(record)
         first = False
     yield "[]\n" if first else "\n]\n"
