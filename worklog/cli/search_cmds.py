@@ -101,6 +101,8 @@ def reader_may_leave() -> Iterator[_Reader]:
 
 def _lf(text: str) -> str:
     """Text with CRLF and lone CR line breaks written as LF (for a terminal or a pipe)."""
+    if "\r" not in text:  # most logs: nothing to change, no copy
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
