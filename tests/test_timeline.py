@@ -218,3 +218,19 @@ def test_tags_from_stamp_lines_match_the_parsed_entries(small_pieces: None,
 def test_sample_tags_match_the_parsed_entries(name: str) -> None:
     data = (SAMPLES / name).read_bytes()
     assert log_tags(Timeline(data)) == _parsed_tags(data)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=FIXTURES)
+@given(log=LOGS)
+def test_stamps_from_stamp_lines_match_the_parsed_entries(small_pieces: None,
+                                                           log: dict[str, Any]) -> None:
+    """The link targets of Markdown and iCalendar come from the stamp lines alone: the
+    same times as the parsed entries' stamps, within the same bounds."""
+    data, since, until = _make(log, "near")
+    tl = Timeline(data)
+    bounds = tl.bounds(since, until)
+    stamps = tl.stamps(bounds)
+    if stamps is None:  # UTF-16: read from the entries instead
+        assert log["encoding"] == "utf-16"
+        return
+    assert list(stamps) == [e.stamp.when for e in tl.read(bounds)]

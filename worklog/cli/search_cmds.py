@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from worklog.format.document import Entry
     from worklog.history.filters import EntryFilter
     from worklog.history.search import Hit, Query
+    from worklog.history.selection import Selection
     from worklog.history.timeline import Timeline
 
 SinceOption = Annotated[str | None, typer.Option(
@@ -377,39 +378,15 @@ def export(
     if fmt not in export_formats.FORMATS:
         raise UsageError(f"--format: {fmt!r} is not a known format "
                          f"({', '.join(export_formats.FORMATS)})")
+    from worklog.history.selection import Selection  # noqa: PLC0415
     from worklog.history.timeline import Timeline  # noqa: PLC0415
 
     flt = entry_filter(sess, since, until, tag, kind)
     with reader_may_leave(), sess.log.mapped() as buf:
-        _export(sess, fmt, _Selection(Timeline(buf, sess.config.parse_options), flt))
+        _export(sess, fmt, Selection(Timeline(buf, sess.config.parse_options), flt))
 
 
-@dataclasses.dataclass
-class _Selection:
-    """The entries a filter selects, read again each time they are asked for: the
-    stretch of the file their days lie in (found by seeking), a piece at a time."""
-
-    timeline: Timeline
-    flt: EntryFilter
-
-    def __post_init__(self) -> None:
-        self.bounds = self.timeline.bounds(self.flt.since, self.flt.until)
-
-    def __call__(self) -> Iterator[Entry]:
-        return self.flt.select(self.timeline.read(self.bounds))
-
-    def stamps(self) -> set[datetime]:
-        """The times of the selected entries (what a see"STAMP" may link to): from the
-        stamp lines alone when only days select, which is much lighter than a parse."""
-        flt = self.flt
-        found = self.timeline.stamps(self.bounds)
-        if found is None or flt.tags or flt.kind is not None:
-            return {entry.stamp.when for entry in self()}
-        return {when for when in found if (flt.since is None or when.date() >= flt.since)
-                and (flt.until is None or when.date() <= flt.until)}
-
-
-def _export(sess: Session, fmt: str, selected: _Selection) -> None:
+def _export(sess: Session, fmt: str, selected: Selection) -> None:
     """Written as the entries are read; Markdown and iCalendar first gather the stamps
     the entries' see"STAMP" may link to (a first, lighter pass over the stamp lines)."""
     from worklog.history import formats as export_formats  # noqa: PLC0415
