@@ -85,7 +85,8 @@ LOGS = st.fixed_dictionaries({
     "gaps": st.lists(st.integers(0, 2), min_size=1, max_size=80),
     "shape": st.sampled_from(sorted(SHAPES)),
     "newline": st.sampled_from(["\n", "\r\n", "\r"]),
-    "encoding": st.sampled_from(["utf-8", "cp1252", "utf-16"]),
+    "encoding": st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
+    "magic": st.booleans(),
     "seed": st.integers(0, 1000),
     "since": st.none() | st.integers(-2, 170) | st.floats(0, 1),
     "until": st.none() | st.integers(-2, 170) | st.floats(0, 1),
@@ -102,7 +103,9 @@ def _make(log: dict[str, Any], order: str) -> tuple[bytes, date | None, date | N
     elif order == "far" and len(days) > 1:
         days.insert(rng.randrange(len(days)), days.pop(rng.randrange(len(days))) + 60)
     text = render(days, log["shape"], log["newline"], log["seed"])
-    data = text.encode(log["encoding"])  # utf-16: with a BOM
+    if not log["magic"]:  # the first line a stamp line
+        text = text.removeprefix(".LOG" + log["newline"])
+    data = text.encode(log["encoding"])  # utf-16 and utf-8-sig: with a BOM
     since, until = (_day(log[k], days) for k in ("since", "until"))
     return data, since, until
 
