@@ -124,7 +124,7 @@ class Timeline:
         if stop is not None:
             end = stop
             pattern = stamp_line_bytes_re(self._encoding, has_lone_cr(self.buf, pos, stop))
-        if pos <= self.begin and (first := self._first_line_mark()) is not None:
+        if pos <= self.begin < end and (first := self._first_line_mark()) is not None:
             yield first
         released = 0
         for match in pattern.finditer(self.buf, max(self.begin, pos - 1), end):
