@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from bench import bench_add, bench_grep, bench_snap, bench_today
-from bench.common import GNU_TIME, OUT, WORKLOG, machine, ms, table, time_command
+from bench import bench_add, bench_grep, bench_history, bench_snap, bench_today
+from bench.common import OUT, WORKLOG, machine, ms, table, time_command
 from bench.gen_log import write_jrnl
 
 SIZE = 100_000_000
@@ -117,28 +117,6 @@ def help_figure(runs: int) -> Figure:
                          typer.median, 1.5)
 
 
-def memory_figures(large: Path, runs: int) -> list[Figure]:
-    """Peak resident memory as the OS reports it (GNU time's %M: ru_maxrss, touched pages of
-    the memory-mapped log included)."""
-    if not GNU_TIME:
-        return [Figure("peak memory", "-", "-", None, "< 50 MB above", None,
-                       "needs GNU time: apt-get install time")]
-    bare = time_command("bare", [sys.executable, "-c", "pass"], runs=runs)
-    commands = {
-        "grep": [*WORKLOG, "--file", str(large), "grep", GREP_PATTERN],
-        "today": [*WORKLOG, "--file", str(large), "today"],
-    }
-    figures = []
-    for name, argv in commands.items():
-        peak = time_command(name, argv, runs=runs, env={**ENV, **bench_today.NOW},
-                            ok_codes=(0, 1)).peak_rss_kb
-        over = (peak - bare.peak_rss_kb) / 1024
-        figures.append(Figure(f"peak memory of worklog {name} on 100 MB, above bare python",
-                              f"{peak / 1024:.0f} MB", f"{bare.peak_rss_kb / 1024:.0f} MB",
-                              None, "< 50 MB above", over < 50, f"{over:.0f} MB above"))
-    return figures
-
-
 T = TypeVar("T")
 
 
@@ -175,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         figures.append(_timed_section("export", lambda: export_figure(large, journal,
                                                                       args.runs)))
     figures.append(help_figure(args.runs))
-    figures += memory_figures(large, args.runs)
+    history_runs = max(1, min(args.runs, 3))
+    history = _timed_section("history", lambda: bench_history.measure(large, small_day,
+                                                                       history_runs))
     print(f"machine: {machine()}")
     print(f"logs: {large.stat().st_size:,} bytes (100 MB), {small_day.stat().st_size:,} and "
           f"{small.stat().st_size:,} bytes (small); median of {args.runs} runs (jrnl: up to 3), "
@@ -184,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
                   f.target, {True: "met", False: "MISSED", None: "-"}[f.met], f.note)
                  for f in figures],
                 ("figure", "worklog", "reference", "ratio", "target", "", "note")))
+    print()
+    print(f"the history commands (issue table): median of {history_runs} rounds, each "
+          "command once a round, the log read before each; peak memory from GNU time")
+    print(table(bench_history.rows(history), bench_history.HEADER))
     if not args.no_snap:
         reason = bench_snap.unavailable()
         if reason is None:

@@ -16,8 +16,9 @@ from tests.conftest import SAMPLES, sample_names
 from worklog.errors import UsageError
 from worklog.format.document import ParseOptions, parse
 from worklog.format.stamps import find_stamp_lines, stamp_line_bytes_re
-from worklog.history import search
-from worklog.history.export import EntryFilter
+from worklog.history import hays, scan, search
+from worklog.history import query as query_mod
+from worklog.history.filters import EntryFilter
 from worklog.history.search import Query, Searcher, keep_filter, search_text
 
 PATTERNS = [
@@ -175,7 +176,7 @@ def test_pattern_analysis(pattern: str, literals: tuple[str, ...] | None,
 
 
 def test_line_anchors_hold_before_cr() -> None:
-    assert search._line_anchored(r"a$|[$^]\Z\A^[^x]") == (
+    assert query_mod._line_anchored(r"a$|[$^]\Z\A^[^x]") == (
         r"a(?=[\r\n]|\Z)|[$^](?=[\r\n]|\Z)(?:^|(?<=\r))(?:^|(?<=\r))[^x]")
 
 
@@ -197,8 +198,10 @@ def test_stamp_line_bytes_pattern_finds_the_text_patterns_lines() -> None:
 def test_memory_map_and_windows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Windows much smaller than the file (so every hand-over is crossed) give the same
     hits as one window; the file is read through a memory map."""
-    monkeypatch.setattr(search, "WINDOW", 4096)
-    monkeypatch.setattr(search, "_PAGE", 4096)
+    for module in (scan, hays, search):
+        for name in ("WINDOW", "PAGE"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, 4096)
     entries = [f"{9 + i % 8:02d}:{i % 60:02d} 2014-02-{1 + i % 28:02d}\r\n"
                f"{'tag' if i % 3 else 'other'}\r\nline {i} {'needle' if i % 7 == 0 else ''}\r\n"
                + "filler text here\r\n" * (i % 5) + "\r\n" for i in range(400)]
@@ -245,7 +248,7 @@ def test_sure_stamps_are_possible(hour: int, minute: int, year: int, a: int, b: 
     """The quick check that skips the full one never calls an impossible stamp possible."""
     date_text = (f"{year:04d}{sep}{a}{sep}{b}" if year_first else f"{a}{sep}{b}{sep}{year:04d}")
     text = f"{hour}:{minute:02d}{marker} {date_text}"
-    if search._SURE.fullmatch(text):
+    if scan.SURE.fullmatch(text):
         order = search.DayOrder(None, list, list)
-        assert search._stamp_of(text, order) is not None
-        assert search._SURE_BYTES.fullmatch(text.encode())
+        assert scan.stamp_of(text, order) is not None
+        assert scan.SURE_BYTES.fullmatch(text.encode())

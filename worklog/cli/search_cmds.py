@@ -1,7 +1,8 @@
 """grep, show, tags, export: finding things in the history (docs/CLI.md, "Searching").
 
 ``grep`` searches the file's bytes and parses only the entries that match
-(``worklog.history.search``); ``show``, ``tags`` and ``export`` read the whole log.
+(``worklog.history.search``); ``tags`` and ``export`` read the log a piece at a time,
+from where their first day starts (``worklog.history.timeline``).
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ from worklog.errors import EXIT_FAILED, UsageError, WorklogError
 from worklog.format.dates import parse_day, stamp_candidates
 
 if TYPE_CHECKING:
-    from worklog.format.document import Document, Entry
+    from worklog.format.document import Entry
+    from worklog.history.filters import EntryFilter
     from worklog.history.search import Hit, Query
+    from worklog.history.selection import Selection
+    from worklog.history.timeline import Timeline
 
 SinceOption = Annotated[str | None, typer.Option(
     "--since", metavar="DAY",
@@ -102,6 +106,8 @@ def reader_may_leave() -> Iterator[_Reader]:
 
 def _lf(text: str) -> str:
     """Text with CRLF and lone CR line breaks written as LF (for a terminal or a pipe)."""
+    if "\r" not in text:  # most logs: nothing to change, no copy
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -147,7 +153,7 @@ def grep(
     keep = keep_filter(flt)
     found = 0
     with reader_may_leave() as reader, sess.log.mapped() as buf:
-        searcher = Searcher(buf, query, sess.config.parse_options)
+        searcher = Searcher(buf, query, sess.config.parse_options, _stretch(buf, sess, flt))
         if count:
             found = searcher.count() if keep is None else sum(1 for _ in searcher.hits(keep))
             typer.echo(str(found))
@@ -157,6 +163,16 @@ def grep(
             found = _write_hits(sess, searcher.hits(keep), query)
     if not found and not reader.left:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _stretch(buf: bytes | Any, sess: Session, flt: EntryFilter) -> tuple[int, int, int] | None:
+    """The stretch of the file a day range lies in (found by seeking), else None."""
+    if flt.since is None and flt.until is None:
+        return None
+    from worklog.history.timeline import Timeline  # noqa: PLC0415
+
+    bounds = Timeline(buf, sess.config.parse_options).bounds(flt.since, flt.until)
+    return bounds.start, bounds.stop, bounds.first_line
 
 
 def _write_json(hits: Iterable[Hit]) -> int:
@@ -249,19 +265,36 @@ def _show(sess: Session, stamp: str | None, last: int | None, links: bool) -> No
     if stamp is not None:
         if last is not None:
             raise UsageError("--last: not with a STAMP")
-        doc = sess.log.load().doc
-        found: list[Entry] = []
-        for when in stamp_candidates(stamp, day_first=doc.day_first):
-            found = found or [entry for entry in doc.entries if entry.stamp.when == when]
-        if not found:
-            raise WorklogError(f"{sess.log_path}: no entry stamped {stamp!r}")
-        _print_entries(sess, found)
-        if links:
-            _print_links(sess, doc, found)
+        with sess.log.mapped() as buf:
+            _show_stamp(sess, buf, stamp, links)
         return
     count = last or 1
     tail = sess.log.load_tail(lambda d: len(d.entries) >= count)
     _print_entries(sess, tail.doc.entries[-count:])
+
+
+def _show_stamp(sess: Session, buf: bytes | Any, stamp: str, links: bool) -> None:
+    """The entries stamped ``stamp``, found by seeking to their day; with ``links``, the
+    entries they link to (each found the same way) and those linking to them (a search
+    of the bytes for see\", parsing only the entries that hold one)."""
+    from worklog.history.scan import YEAR_LAST  # noqa: PLC0415
+    from worklog.history.timeline import Timeline  # noqa: PLC0415
+
+    timeline = Timeline(buf, sess.config.parse_options)
+    order = timeline.log.day_order
+    day_first = order() if order.configured is not None or YEAR_LAST.search(stamp) else True
+    found: list[Entry] = []
+    for when in stamp_candidates(stamp, day_first=day_first):
+        found = found or _stamped(timeline, when)
+    if not found:
+        raise WorklogError(f"{sess.log_path}: no entry stamped {stamp!r}")
+    _print_entries(sess, found)
+    if links:
+        _print_links(sess, timeline, found)
+
+
+def _stamped(timeline: Timeline, when: datetime) -> list[Entry]:
+    return [e for e in timeline.entries(when.date(), when.date()) if e.stamp.when == when]
 
 
 def _print_entries(sess: Session, entries: Iterable[Entry]) -> None:
@@ -275,25 +308,27 @@ def _print_entries(sess: Session, entries: Iterable[Entry]) -> None:
     out.flush()
 
 
-def _print_links(sess: Session, doc: Document, shown: list[Entry]) -> None:
+def _print_links(sess: Session, timeline: Timeline, shown: list[Entry]) -> None:
     """The entries ``shown`` link to, then those that link to them, each after a
     ``-->`` or ``<--`` line."""
-    by_when: dict[datetime, list[Entry]] = {}
-    for entry in doc.entries:
-        by_when.setdefault(entry.stamp.when, []).append(entry)
+    from worklog.history.search import Query, Searcher  # noqa: PLC0415
+
     whens = {entry.stamp.when for entry in shown}
+    lines = {entry.line for entry in shown}
     out = _stdout()
     for entry in shown:
         for link in dict.fromkeys(entry.links):
-            targets = by_when.get(link, [])
+            targets = _stamped(timeline, link)
             if not targets:
                 _marker(sess, out, f"--> links to {link:%Y-%m-%d %H:%M}: no entry has "
                         "this stamp")
             for target in targets:
                 _marker(sess, out, f"--> links to {target.stamp.text} (line {target.line})")
                 _print_entries(sess, [target])
-    for other in doc.entries:
-        if other in shown or not whens.intersection(other.links):
+    linking = Searcher(timeline.buf, Query('(?i:see)"'), timeline.log.options).hits()
+    for hit in linking:
+        other = hit.entry
+        if other.line in lines or not whens.intersection(other.links):
             continue
         _marker(sess, out, f"<-- linked from {other.stamp.text} (line {other.line})")
         _print_entries(sess, [other])
@@ -306,39 +341,18 @@ def _marker(sess: Session, out: Any, text: str) -> None:
 # --- tags ------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass
-class TagUse:
-    tag: str  # as written the last time
-    count: int
-    last: datetime
-    line: int
-
-
-def tag_uses(entries: Iterable[Entry]) -> list[TagUse]:
-    """Each tag (compared case-insensitively, rule E2) with how often and when last used;
-    most used first, then by name."""
-    uses: dict[str, TagUse] = {}
-    for entry in entries:
-        for tag in dict.fromkeys(entry.tags):
-            key = tag.casefold()
-            use = uses.get(key)
-            if use is None:
-                uses[key] = TagUse(tag, 1, entry.stamp.when, entry.line)
-                continue
-            use.count += 1
-            if entry.stamp.when >= use.last:
-                use.tag, use.last, use.line = tag, entry.stamp.when, entry.line
-    return sorted(uses.values(), key=lambda u: (-u.count, u.tag.casefold()))
-
-
 def tags(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON array of "
                                           "{tag, count, last, line}.")] = False,
 ) -> None:
     """Each tag with how many entries carry it and when it was last used."""
+    from worklog.history.tags import log_tags  # noqa: PLC0415
+    from worklog.history.timeline import Timeline  # noqa: PLC0415
+
     sess = session(ctx)
-    uses = tag_uses(sess.log.load().doc.entries)
+    with sess.log.mapped() as buf:
+        uses = log_tags(Timeline(buf, sess.config.parse_options))
     if as_json:
         records = [{"tag": u.tag, "count": u.count, "last": u.last.strftime("%Y-%m-%dT%H:%M"),
                     "line": u.line} for u in uses]
@@ -374,29 +388,36 @@ def export(
     if fmt not in export_formats.FORMATS:
         raise UsageError(f"--format: {fmt!r} is not a known format "
                          f"({', '.join(export_formats.FORMATS)})")
+    from worklog.history.selection import Selection  # noqa: PLC0415
+    from worklog.history.timeline import Timeline  # noqa: PLC0415
+
     flt = entry_filter(sess, since, until, tag, kind)
-    doc = sess.log.load().doc
-    with reader_may_leave():
-        _export(sess, fmt, flt.select(doc.entries))
+    with reader_may_leave(), sess.log.mapped() as buf:
+        _export(sess, fmt, Selection(Timeline(buf, sess.config.parse_options), flt))
 
 
-def _export(sess: Session, fmt: str, selected: Iterable[Entry]) -> None:
+def _export(sess: Session, fmt: str, selected: Selection) -> None:
+    """Written as the entries are read; Markdown and iCalendar first gather the stamps
+    the entries' see"STAMP" may link to (a first, lighter pass over the stamp lines)."""
     from worklog.history import formats as export_formats  # noqa: PLC0415
 
     if fmt == "json":
         from worklog.history.export import entry_record, json_array  # noqa: PLC0415
 
         out = _stdout(for_json=True)
-        for piece in json_array(entry_record(e) for e in selected):
+        for piece in json_array(entry_record(e) for e in selected()):
             out.write(piece)
         out.flush()
-    elif fmt == "markdown":
+        return
+    targets = selected.stamps()
+    if fmt == "markdown":
         out = _stdout()
-        for piece in export_formats.markdown(selected, sess.log_path.name):
+        for piece in export_formats.markdown(selected(), sess.log_path.name, targets):
             out.write(piece)
         out.flush()
-    else:
-        data = export_formats.ics(selected, sess.log_path.name, sess.now().astimezone())
-        sys.stdout.flush()
+        return
+    sys.stdout.flush()
+    for data in export_formats.ics_pieces(selected(), sess.log_path.name,
+                                          sess.now().astimezone(), targets):
         sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+    sys.stdout.buffer.flush()

@@ -176,3 +176,14 @@ def not_text(text: str, codec: Codec) -> str | None:
         return (f"binary data ({round(100 * bad / len(sample))}% of it is control "
                 f"characters or bytes that are no text in {codec.label})")
     return None
+
+
+def not_text_ends(head: bytes, tail: bytes, *, ansi: str = DEFAULT_ANSI) -> str | None:
+    """``not_text`` judged on a file's first and last bytes alone (a mapped file read
+    piece by piece): the codec they tell, and the share of what is no text in them."""
+    codec, _ = detect_partial(head, tail, ansi=ansi)
+    text = codec.decode(split_bom(head, codec))[0]
+    if tail is not head:
+        cut = len(tail) % 2 if codec.is_utf16 else 0
+        text += codec.decode(tail[cut:])[0]
+    return not_text(text, codec)

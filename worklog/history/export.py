@@ -1,4 +1,4 @@
-"""Entries as plain data: the JSON export contract (docs/CLI.md) and filters.
+"""Entries as plain data: the JSON export contract (docs/CLI.md).
 
 ``entry_record`` is the one place an entry becomes a dict; every JSON output of worklog
 builds on it, so scripts see the same fields everywhere.
@@ -7,12 +7,15 @@ builds on it, so scripts see the same fields everywhere.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from worklog.format.document import Entry
+from worklog.history.filters import EntryFilter
+
+__all__ = ["EntryFilter", "command_fields", "entry_record", "iso_minutes", "json_array",
+           "snapshot_fields"]
 
 
 def iso_minutes(when: datetime) -> str:
@@ -74,36 +77,15 @@ def entry_record(entry: Entry) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class EntryFilter:
-    """Which entries a command looks at: by day range, tags and kind."""
-
-    since: date | None = None
-    until: date | None = None
-    tags: Sequence[str] = ()
-    kind: str | None = None
-
-    def matches(self, entry: Entry) -> bool:
-        day = entry.day
-        if self.since is not None and day < self.since:
-            return False
-        if self.until is not None and day > self.until:
-            return False
-        if self.kind is not None and entry.kind != self.kind:
-            return False
-        if self.tags:
-            have = {tag.casefold() for tag in entry.tags}
-            return all(tag.casefold() in have for tag in self.tags)
-        return True
-
-    def select(self, entries: Iterable[Entry]) -> Iterator[Entry]:
-        return (entry for entry in entries if self.matches(entry))
+#: One encoder for every record (``json.dumps`` with options builds one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def json_array(records: Iterable[dict[str, Any]]) -> Iterator[str]:
     """A JSON array written piece by piece, so a large export never sits whole in memory."""
     first = True
+    encode = _ENCODER.encode
     for record in records:
-        yield ("[\n" if first else ",\n") + json.dumps(record, ensure_ascii=False)
+        yield ("[\n" if first else ",\n") + encode(record)
         first = False
     yield "[]\n" if first else "\n]\n"

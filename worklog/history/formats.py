@@ -20,11 +20,12 @@ from typing import Any
 
 from worklog.format.constructs import LINK_RE, Item, Transcript
 from worklog.format.document import Entry
+from worklog.format.stamps import parse_stamp
 
 FORMATS = ("json", "markdown", "ics")
 PRODID = "-//worklog//worklog export//EN"
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>#|~&]")
 _MD_LINE_START = re.compile(r"^(\s*)((?:[-+=]|\d{1,9}[.)])(?=[ \t]|$)|>)")
 
 
@@ -34,7 +35,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def clean(text: str) -> str:
     """Text without the lone surrogates that stand for undecodable bytes or cut UTF-16
     pairs: U+FFFD for each."""
-    return _SURROGATE.sub("\ufffd", text)
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def anchor(when: datetime) -> str:
@@ -47,10 +48,15 @@ def anchor(when: datetime) -> str:
 def escape_markdown(line: str, *, line_start: bool = True) -> str:
     """Plain text that Markdown shows as it is (``line_start``: at the start of a line,
     where list and quote markers count)."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", line)
-    if not line_start:
+    escaped = _MD_SPECIAL.sub(_backslashed, line)
+    marker = _MD_LINE_START.match(escaped) if line_start else None
+    if marker is None:
         return escaped
-    return _MD_LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), escaped, 1)
+    return escaped[: marker.start(2)] + _escape_marker(marker.group(2)) + escaped[marker.end(2) :]
+
+
+def _backslashed(match: re.Match[str]) -> str:
+    return "\\" + match.group()  # a function: faster than a template's expansion
 
 
 def _escape_marker(marker: str) -> str:
@@ -64,8 +70,8 @@ def _fence(lines: Iterable[str]) -> str:
 
 def _with_links(line: str, targets: set[datetime], day_first: bool) -> str:
     """An escaped line whose ``see"STAMP"`` references link to the entries they name."""
-    from worklog.format.stamps import parse_stamp  # noqa: PLC0415
-
+    if '"' not in line:  # no reference: most lines
+        return escape_markdown(line)
     out: list[str] = []
     pos = 0
     for match in LINK_RE.finditer(line):
@@ -157,14 +163,18 @@ def _hard_breaks(lines: list[str]) -> list[str]:
     return [line + "\\" for line in lines[:-1]] + lines[-1:]
 
 
-def markdown(entries: Iterable[Entry], title: str) -> Iterator[str]:
-    """The entries as a Markdown document, piece by piece."""
-    listed = list(entries)
-    targets = {e.stamp.when for e in listed}
+def markdown(entries: Iterable[Entry], title: str,
+             targets: set[datetime] | None = None) -> Iterator[str]:
+    """The entries as a Markdown document, piece by piece. ``targets``: the stamps of
+    all the entries (what a see"STAMP" may link to); without them the entries are
+    first gathered to find them."""
+    if targets is None:
+        entries = list(entries)
+        targets = {e.stamp.when for e in entries}
     yield f"# {escape_markdown(clean(title))}\n"
     day: date | None = None
     seen: set[str] = set()
-    for entry in listed:
+    for entry in entries:
         if entry.day != day:
             day = entry.day
             yield f"\n## {day.isoformat()} ({day.strftime('%A')})\n"
@@ -200,59 +210,77 @@ def _summary(entry: Entry) -> str:
     return f"({entry.kind})"
 
 
-def _uids(entries: list[Entry]) -> list[str]:
-    """Stable identifiers: the stamp, numbered when several entries share it."""
-    counts: dict[datetime, int] = {}
-    uids: list[str] = []
-    for entry in entries:
-        n = counts.get(entry.stamp.when, 0) + 1
-        counts[entry.stamp.when] = n
-        uids.append(f"{entry.stamp.when:%Y%m%dT%H%M}-{n}@worklog")
-    return uids
+def _uid(entry: Entry, counts: dict[datetime, int]) -> str:
+    """A stable identifier: the stamp, numbered when several entries share it."""
+    n = counts.get(entry.stamp.when, 0) + 1
+    counts[entry.stamp.when] = n
+    return f"{entry.stamp.when:%Y%m%dT%H%M}-{n}@worklog"
+
+
+def _first_uid(when: datetime) -> str:
+    """The identifier of the first entry stamped ``when`` (what links relate to)."""
+    return f"{when:%Y%m%dT%H%M}-1@worklog"
 
 
 def ics(entries: Iterable[Entry], name: str, now: datetime) -> bytes:
     """The entries as an iCalendar calendar: VJOURNAL entries, VTODO plan items."""
-    from icalendar import Calendar, Journal, Todo  # noqa: PLC0415 - only for this format
-
     listed = list(entries)
-    uids = _uids(listed)
-    by_stamp: dict[datetime, str] = {}
-    for entry, uid in zip(listed, uids, strict=True):
-        by_stamp.setdefault(entry.stamp.when, uid)
+    return b"".join(ics_pieces(listed, name, now, {e.stamp.when for e in listed}))
+
+
+def ics_pieces(entries: Iterable[Entry], name: str, now: datetime,
+               targets: set[datetime]) -> Iterator[bytes]:
+    """``ics`` piece by piece, an entry at a time; ``targets``: the stamps of all the
+    entries (what a see"STAMP" relates to)."""
+    from icalendar import Calendar  # noqa: PLC0415 - only for this format
+
     stamp = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("x-wr-calname", clean(name))
-    for entry, uid in zip(listed, uids, strict=True):
-        journal = Journal()
-        _common(journal, uid, stamp, entry)
-        journal.add("summary", clean(_summary(entry)))
-        journal.add("description", clean(entry.text))
-        journal.add("status", "FINAL")
-        journal.add("x-worklog-kind", entry.kind)
-        journal.add("x-worklog-line", str(entry.line))
-        for link in dict.fromkeys(entry.links):
-            if link in by_stamp and by_stamp[link] != uid:
-                journal.add("related-to", by_stamp[link])
-        cal.add_component(journal)
-        if entry.kind != "plan":
-            continue
-        for item in entry.items:
-            todo = Todo()
-            _common(todo, uid.replace("@", f"-item-{item.index}@"), stamp, entry)
-            todo.add("summary", clean(item.text) or f"item {item.n}")
-            todo.add("status", _TODO_STATUS[item.state])
-            todo.add("related-to", uid)
-            if item.state == "done":
-                todo.add("percent-complete", 100)
-            if item.ranges:
-                worked = " ".join(str(r) for r in item.ranges)
-                todo.add("description", f"worked {worked} ({item.minutes} min)")
-            cal.add_component(todo)
-    data: bytes = cal.to_ical()
-    return data
+    head: bytes = cal.to_ical()
+    tail = b"END:VCALENDAR\r\n"
+    assert head.endswith(tail)
+    yield head[: -len(tail)]
+    counts: dict[datetime, int] = {}
+    for entry in entries:
+        for component in _components(entry, _uid(entry, counts), stamp, targets):
+            data: bytes = component.to_ical()
+            yield data
+    yield tail
+
+
+def _components(entry: Entry, uid: str, stamp: datetime, targets: set[datetime]) -> list[Any]:
+    """The VJOURNAL of an entry, and a VTODO for each item of a plan."""
+    from icalendar import Journal, Todo  # noqa: PLC0415 - only for this format
+
+    journal = Journal()
+    _common(journal, uid, stamp, entry)
+    journal.add("summary", clean(_summary(entry)))
+    journal.add("description", clean(entry.text))
+    journal.add("status", "FINAL")
+    journal.add("x-worklog-kind", entry.kind)
+    journal.add("x-worklog-line", str(entry.line))
+    for link in dict.fromkeys(entry.links):
+        if link in targets and _first_uid(link) != uid:
+            journal.add("related-to", _first_uid(link))
+    found: list[Any] = [journal]
+    if entry.kind != "plan":
+        return found
+    for item in entry.items:
+        todo = Todo()
+        _common(todo, uid.replace("@", f"-item-{item.index}@"), stamp, entry)
+        todo.add("summary", clean(item.text) or f"item {item.n}")
+        todo.add("status", _TODO_STATUS[item.state])
+        todo.add("related-to", uid)
+        if item.state == "done":
+            todo.add("percent-complete", 100)
+        if item.ranges:
+            worked = " ".join(str(r) for r in item.ranges)
+            todo.add("description", f"worked {worked} ({item.minutes} min)")
+        found.append(todo)
+    return found
 
 
 def _common(component: Any, uid: str, stamp: datetime, entry: Entry) -> None:

@@ -34,7 +34,7 @@ from worklog.errors import (
     os_error_message,
 )
 from worklog.format.document import Document, ParseOptions, parse
-from worklog.format.encoding import Codec, not_text
+from worklog.format.encoding import Codec, not_text, not_text_ends
 from worklog.format.stamps import DEFAULT_SHAPE, Shape
 from worklog.format.writer import Style, new_file_text, render_append
 from worklog.store import fit, fs
@@ -45,6 +45,9 @@ from worklog.store.tail import Tail, read_tail
 from worklog.store.undo_journal import journal_path, recover, replace_end
 
 __all__ = ["SMALL_FILE", "Appended", "Fingerprint", "Loaded", "LogFile", "Tail", "TextDoesNotFit"]
+
+#: How much of each end of a mapped file tells whether it is text.
+NOT_TEXT_PIECE = 64 * 1024
 
 #: Up to this size a rewrite copies the whole file (temp file and rename).
 SMALL_FILE = 4 * 1024 * 1024
@@ -260,6 +263,7 @@ class LogFile:
                 return
             with view:
                 view.madvise(mmap.MADV_SEQUENTIAL)
+                self._note_if_not_text_ends(view)
                 yield view
         finally:
             os.close(fd)
@@ -344,6 +348,14 @@ class LogFile:
 
     def _note_if_not_text(self, doc: Document) -> None:
         self.not_text = self.not_text or not_text(doc.text, doc.codec)
+
+    def _note_if_not_text_ends(self, view: mmap.mmap) -> None:
+        """``_note_if_not_text`` for a mapped file, judged on its two ends."""
+        size = len(view)
+        if self.not_text is None:
+            head = view[: min(size, NOT_TEXT_PIECE)]
+            tail = view[max(len(head), size - NOT_TEXT_PIECE):] if size > len(head) else b""
+            self.not_text = not_text_ends(head, tail or head, ansi=self.options.ansi)
 
     def _refuse_not_text(self, doc: Document) -> None:
         """Nothing is written into a file that is not text (rule F2 cannot read it)."""

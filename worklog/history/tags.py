@@ -1,0 +1,55 @@
+"""The tags of a log (``worklog tags``): each with how often and when it was last used.
+
+Only each entry's tags line is read, from the bytes around its stamp line
+(``Timeline.heads``): no entry is parsed, and memory follows a window of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from worklog.format.constructs import parse_tags_line
+from worklog.history.timeline import Timeline
+
+
+@dataclass
+class TagUse:
+    tag: str  # as written the last time
+    count: int
+    last: datetime
+    line: int
+
+
+def tag_uses(tagged: Iterable[tuple[list[str], datetime, int]]) -> list[TagUse]:
+    """Each tag (compared case-insensitively, rule E2) of ``(tags, time, line)`` of
+    entries, with how often and when last used; most used first, then by name."""
+    uses: dict[str, TagUse] = {}
+    for tags, when, line in tagged:
+        for tag in dict.fromkeys(tags):
+            key = tag.casefold()
+            use = uses.get(key)
+            if use is None:
+                uses[key] = TagUse(tag, 1, when, line)
+                continue
+            use.count += 1
+            if when >= use.last:
+                use.tag, use.last, use.line = tag, when, line
+    return sorted(uses.values(), key=lambda u: (-u.count, u.tag.casefold()))
+
+
+def log_tags(timeline: Timeline) -> list[TagUse]:
+    """The tags of every entry of the log."""
+    return tag_uses(_tagged(timeline))
+
+
+def _tagged(timeline: Timeline) -> Iterator[tuple[list[str], datetime, int]]:
+    bounds = timeline.bounds()
+    heads = timeline.heads(bounds)
+    if heads is None:  # UTF-16: the entries, parsed a piece at a time
+        yield from ((e.tags, e.stamp.when, e.line) for e in timeline.read(bounds))
+        return
+    for head in heads:
+        if head.second is not None and (tags := parse_tags_line(head.second)) is not None:
+            yield tags, head.when, head.line
