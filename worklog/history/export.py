@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from worklog.format.document import Entry
+from worklog.format.todos import todo_items
 
 
 def iso_minutes(when: datetime) -> str:
@@ -54,9 +55,10 @@ def command_fields(entry: Entry) -> dict[str, Any] | None:
 
 
 def entry_record(entry: Entry) -> dict[str, Any]:
-    """One entry as the JSON export contract describes it."""
+    """One entry as the JSON export contract describes it; a TODO note (FORMAT.md C9)
+    has a ``todos`` key too."""
     email = entry.email
-    return {
+    record: dict[str, Any] = {
         "stamp": iso_minutes(entry.stamp.when),
         "stamp_text": entry.stamp.text,
         "line": entry.line,
@@ -72,6 +74,10 @@ def entry_record(entry: Entry) -> dict[str, Any]:
         "snapshot": snapshot_fields(entry),
         "command": command_fields(entry),
     }
+    todos = todo_items(entry)
+    if todos:  # a TODO note (C9): its kind stays note
+        record["todos"] = [{"n": t.n, "text": t.text, "state": t.state} for t in todos]
+    return record
 
 
 @dataclass(frozen=True)
