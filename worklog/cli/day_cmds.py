@@ -22,9 +22,10 @@ from worklog.cli.session import Session, session
 from worklog.day import edits as ed
 from worklog.day import plan as pl
 from worklog.day import report as rp
+from worklog.day import todos as td
 from worklog.errors import UsageError, WorklogError
 from worklog.format import items as it
-from worklog.format.dates import parse_day, typed_range
+from worklog.format.dates import parse_day, stamp_candidates, typed_range
 from worklog.format.document import Document, Entry
 from worklog.format.writer import Style, render_append
 from worklog.store.logfile import LogFile, Tail
@@ -123,6 +124,29 @@ def _edit_plan(ctx: typer.Context, make: Callable[[Entry], ed.Edit], what: str) 
     _say(edit.notes)
 
 
+def find_stamped(sess: Session, stamp: str, option: str = "STAMP") -> tuple[Tail, datetime]:
+    """The log's end read back as far as an entry stamped ``stamp`` (the whole log when
+    none is), and the time it names (in the file's day order when it tells)."""
+    order = sess.day_order()
+    candidates = stamp_candidates(stamp, option=option,
+                                  day_first=True if order is None else order)
+    tail = sess.log.load_tail(lambda doc: any(e.stamp.when in candidates for e in doc.entries))
+    found = {e.stamp.when for e in tail.doc.entries}
+    return tail, next((w for w in candidates if w in found), candidates[0])
+
+
+def _todo_text(sess: Session, spec: str) -> str:
+    """``--todo STAMP[:N]``: the plan item text of that TODO, with its note's reference."""
+    if not sess.log.exists():
+        raise UsageError(f"--todo: {sess.log_path} has no log yet, so no TODO note {spec!r}")
+    order = sess.day_order()
+    when, n = td.split_spec(spec, True if order is None else order)
+    shown = spec if n is None else spec[: spec.rindex(":")]
+    tail, when = find_stamped(sess, shown, "--todo")
+    note = td.find_note(tail.doc.entries, when, f"--todo {shown}")
+    return pl.clean_item_text(td.plan_text(tail.doc, note, td.pick_item(note, n)))
+
+
 # --- today ------------------------------------------------------------------------------
 
 
@@ -175,13 +199,18 @@ def plan(
     = None,
     no_carry: Annotated[bool, typer.Option(
         "--no-carry", help="Do not carry over the open items of the last plan.")] = False,
+    todo: Annotated[list[str] | None, typer.Option(
+        "--todo", metavar="STAMP[:N]",
+        help="Add TODO N of the note STAMP as an item, with a see\"STAMP\" reference.")]
+    = None,
 ) -> None:
     """Write the day's plan: the open items of the last plan carried over, then ITEMs.
     When the day has a plan, ITEMs are added to it (and --start sets its start)."""
     sess = session(ctx)
     log = sess.log
     now, day = sess.now(), sess.today()
-    texts = [pl.clean_item_text(text) for text in items or []]
+    texts = [_todo_text(sess, spec) for spec in todo or []]
+    texts += [pl.clean_item_text(text) for text in items or []]
     start_hm = _start_option(start)
     if not log.exists() or log.path.stat().st_size == 0:
         body = pl.new_plan_body(_day_start([], day, now, start_hm), pl.DEFAULT_SECTION, [],
@@ -235,10 +264,57 @@ def done(
     ctx: typer.Context,
     n: ItemArgument,
     at: AtOption = None,
+    close_todo: Annotated[bool, typer.Option(
+        "--todo", help="Mark the TODO the item was planned from (done) too.")] = False,
 ) -> None:
-    """Mark item N (done), ending its open range."""
-    hm = _at(session(ctx), at)
-    _edit_plan(ctx, lambda p: ed.mark_item(p, n, "done", hm), f"done {n}")
+    """Mark item N (done), ending its open range; says when the TODO it was planned from
+    is still open (--todo closes it too)."""
+    sess = session(ctx)
+    hm = _at(sess, at)
+    day = sess.today()
+    plan_enough = pl.enough_for(day, previous=False)
+    tail = sess.log.load_tail(plan_enough)
+    plan_entry = pl.latest_plan(tail.doc.entries, day)
+    if plan_entry is None:
+        raise WorklogError(f"{day} has no plan yet: `worklog plan` writes it (with the items "
+                           f"carried over), then `worklog done {n}`")
+    edit = ed.mark_item(plan_entry, n, "done", hm)
+    item = next(i for i in pl.plan_items(plan_entry) if i.n == n)
+    links = set(td.item_links(plan_entry, item))
+    if links:  # read back as far as the notes it refers to
+        tail = sess.log.load_tail(lambda doc: plan_enough(doc) and links <= {
+            e.stamp.when for e in doc.entries})
+        plan_entry = next(e for e in tail.doc.entries if e.start == plan_entry.start)
+        edit = ed.mark_item(plan_entry, n, "done", hm)
+    todos = [t for t in td.todos_of_item(tail.doc, plan_entry, item) if t.item.state == "open"]
+    edits = [edit]
+    if close_todo:
+        if len(todos) != 1:
+            raise UsageError(_todo_refusal(n, todos))
+        edits.append(td.mark_todo(todos[0].note, todos[0].item, "done"))
+    elif todos:
+        edit.notes.extend(_still_open(t, n, both=len(todos) == 1) for t in todos)
+    text = tail.doc.text
+    for one in sorted(edits, key=lambda e: e.plan.start, reverse=True):
+        text = one.apply(text)
+    if text != tail.doc.text:
+        _write(sess.log, tail, text)
+    _say([note for one in edits for note in one.notes])
+
+
+def _still_open(todo: td.Todo, n: int, *, both: bool) -> str:
+    also = f" (`worklog done {n} --todo` does both)" if both else ""
+    return (f"{todo.label()} is still open: `worklog todo done \"{todo.note.stamp.text}\" "
+            f"{todo.item.n}` closes it{also}")
+
+
+def _todo_refusal(n: int, todos: list[td.Todo]) -> str:
+    if not todos:
+        return f"--todo: item {n} refers to no open TODO; nothing was written"
+    which = ", ".join(str(t.item.n) for t in todos)
+    return (f"--todo: item {n} refers to the note {todos[0].note.stamp.text} as a whole "
+            f"(open TODOs {which}): close one with `worklog todo done STAMP N`; nothing "
+            "was written")
 
 
 def drop(

@@ -8,20 +8,18 @@ only as far as the note and changes the note's line in place through
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 import typer
 
-from worklog.cli.day_cmds import _printable, _say
+from worklog.cli.day_cmds import _printable, _say, find_stamped
 from worklog.cli.output import echo_lines
 from worklog.cli.session import Session, session
 from worklog.day import todos as td
 from worklog.errors import UsageError
-from worklog.format.dates import stamp_candidates
 from worklog.format.items import format_minutes
 from worklog.history.export import iso_minutes
-from worklog.store.logfile import Tail
 
 ACTIONS = ("done", "drop", "open")
 _STATE = {"done": "done", "drop": "dropped", "open": "open"}
@@ -83,17 +81,6 @@ def _print_json_list(records: list[dict[str, Any]]) -> None:
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         text = json.dumps(records, indent=2)  # undecodable bytes as \udcXX escapes
     typer.echo(text)
-
-
-def find_stamped(sess: Session, stamp: str, option: str = "STAMP") -> tuple[Tail, datetime]:
-    """The log's end read back as far as an entry stamped ``stamp`` (the whole log when
-    none is), and the time it names (in the file's day order when it tells)."""
-    order = sess.day_order()
-    candidates = stamp_candidates(stamp, option=option,
-                                  day_first=True if order is None else order)
-    tail = sess.log.load_tail(lambda doc: any(e.stamp.when in candidates for e in doc.entries))
-    found = {e.stamp.when for e in tail.doc.entries}
-    return tail, next((w for w in candidates if w in found), candidates[0])
 
 
 def _mark(sess: Session, action: str, stamp: str, n: int | None) -> None:

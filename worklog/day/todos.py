@@ -64,7 +64,7 @@ def refers_to(item: PlanItem, todo: TodoItem) -> bool:
     return own == c.without_links(todo.text).strip()
 
 
-def _linked(item: PlanItem, plan: Entry) -> list[datetime]:
+def item_links(plan: Entry, item: PlanItem) -> list[datetime]:
     assert item.index is not None
     return c.find_links(plan.lines[item.index][0], plan.doc.day_first)
 
@@ -85,7 +85,7 @@ def collect(entries: Sequence[Entry]) -> list[Todo]:
     for day in sorted(last_plans):
         plan = last_plans[day]
         for item in plan_items(plan):
-            for when in set(_linked(item, plan)):
+            for when in set(item_links(plan, item)):
                 group = todos.get(when, [])
                 exact = [t for t in group if refers_to(item, t.item)]
                 for found in exact or group:
@@ -202,7 +202,7 @@ def plan_text(doc: Document, note: Entry, todo: TodoItem) -> str:
 def todos_of_item(doc: Document, plan: Entry, item: PlanItem) -> list[Todo]:
     """The TODO items (of notes in ``doc``) that plan item ``item`` refers to."""
     found: list[Todo] = []
-    for when in dict.fromkeys(_linked(item, plan)):
+    for when in dict.fromkeys(item_links(plan, item)):
         group = [Todo(e, t) for e in doc.entries if e.stamp.when == when
                  for t in todo_items(e)]
         exact = [t for t in group if refers_to(item, t.item)]
