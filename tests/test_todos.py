@@ -76,7 +76,8 @@ def test_todo_done_closes_one_in_place(run_cli: Runner, seed_twin: Path) -> None
     listed = run_cli("--file", str(seed_twin), "todo", "--json")
     assert json.loads(listed.out) == []
     refused = run_cli("--file", str(seed_twin), "todo", "done", NOTE)
-    assert refused.code == 2 and "no open TODOs" in refused.err
+    assert refused.code == 2
+    assert "no open TODOs" in refused.err
     assert seed_twin.read_bytes() == after
 
 
@@ -86,7 +87,8 @@ def test_todo_done_refuses_what_is_not_a_todo(run_cli: Runner, seed_twin: Path) 
                        ([NOTE, "7"], "has no TODO 7 (TODOs: 1, 2)"),
                        ([NOTE], "has 2 open TODOs")):
         result = run_cli("--file", str(seed_twin), "todo", "done", *args)
-        assert result.code == 2 and said in result.err, result.err
+        assert result.code == 2
+        assert said in result.err, result.err
     assert seed_twin.read_bytes() == before
 
 
@@ -109,7 +111,8 @@ def test_plan_todo_writes_the_seeds_reference(run_cli: Runner, seed_twin: Path) 
     closed = run_cli("--file", str(seed_twin), "done", "3", "--todo", env=at("2014-02-14T10:02"))
     assert closed.code == 0, closed.err
     text = seed_twin.read_text()
-    assert f"{TODO_1} (done)\n" in text and f'3), {TODO_1} see"{NOTE}" (done)' in text
+    assert f"{TODO_1} (done)\n" in text
+    assert f'3), {TODO_1} see"{NOTE}" (done)' in text
 
 
 def test_export_json_has_todos_for_a_todo_note(run_cli: Runner, seed_twin: Path) -> None:
@@ -121,3 +124,64 @@ def test_export_json_has_todos_for_a_todo_note(run_cli: Runner, seed_twin: Path)
     assert note["todos"] == [{"n": 1, "text": TODO_1, "state": "open"},
                              {"n": 2, "text": TODO_2, "state": "open"}]
     assert all("todos" not in r for r in records if r["stamp_text"] != NOTE)
+
+
+THREAD_LOG = """.LOG
+
+10:20 2014-02-11
+1, TODO
+vm-snapshot-disk? for what?
+
+2, finish disk snapshot code.
+
+09:00 2014-02-12
+GTD
+0, 9:00
+
+1, today
+1), 9:10-10:00 finish disk snapshot code. see"10:20 2014-02-11"
+2), 10:00-10:30 mail
+
+11:00 2014-02-12
+"Carl Ode"_email_"disk snapshots"
+about see"10:20 2014-02-11": all disks.
+
+11:30 2014-02-12
+snapshot, web01
+worklog snap web01: ok, internal snapshot s1 of 1 disk in 0.1 s
+result: ok
+domain: web01
+name: s1
+for: see"09:00 2014-02-12" item 1
+
+11:40 2014-02-12
+worklog run make: exit 1, failed in 2 s
+command: make
+exit: 1
+for: see"09:00 2014-02-12" item 2
+
+12:00 2014-02-12
+unrelated note
+"""
+
+
+def test_thread_lists_every_linked_piece(run_cli: Runner, tmp_path: Path) -> None:
+    log = tmp_path / "t.LOG"
+    log.write_text(THREAD_LOG)
+    result = run_cli("--file", str(log), "thread", NOTE, "--json", env=at("2014-02-12T13:00"))
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert set(data) == {"stamp", "text", "worked_minutes", "events", "stamp_text"}
+    assert (data["stamp"], data["worked_minutes"]) == ("2014-02-11T10:20", 50)
+    assert set(data["events"][0]) == {"stamp", "stamp_text", "line", "kind", "summary", "n",
+                                      "minutes", "result"}
+    assert [(e["stamp"], e["kind"], e["n"], e["result"]) for e in data["events"]] == [
+        ("2014-02-11T10:20", "todo", None, None),
+        ("2014-02-12T09:00", "plan-item", 1, None),
+        ("2014-02-12T11:00", "email", None, None),
+        ("2014-02-12T11:30", "snapshot", None, "ok")]
+    by_item = run_cli("--file", str(log), "thread", "1", "--format", "markdown",
+                      env=at("2014-02-12T13:00"))
+    assert by_item.code == 0, by_item.err
+    assert by_item.out.splitlines()[:3] == [f"## 1, TODO ({NOTE})", "", "Time worked: 0h50"]
+    assert len(by_item.out.splitlines()) == 4 + 4
