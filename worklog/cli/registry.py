@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "revert": ("snap_cmds", "Revert a VM to a snapshot and log it."),
     "snap-delete": ("snap_cmds", "Delete a snapshot and log it."),
     "thread": ("thread_cmds", "A task's story: its note, plans, e-mails, snapshots, commands."),
+    "change": ("change_cmds", "Snapshot VMs, run a risky command, revert if it fails."),
     "run": ("capture_cmds", "Run a command (no shell) and log its transcript."),
     "email": ("capture_cmds", "Append e-mails (a message or an mbox) as entries."),
     "tags": ("search_cmds", "Each tag with its count and last use."),
