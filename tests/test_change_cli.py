@@ -102,6 +102,7 @@ def test_failing_command_says_how_to_revert(wl: Worklog, log: Path, uri: str) ->
     run = wl("change", "--snap", "web01", "--connect", uri, "--", *py("raise SystemExit(4)"))
     assert run.code == 4, run.err
     snap, command = records(log)
+    assert command["command"]["exit"] == 4  # type: ignore[index]
     name = snap["snapshot"]["name"]  # type: ignore[index]
     assert f"to undo: worklog revert web01 {name} --connect {uri}\n" in run.err
 
