@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import Runner
@@ -185,3 +186,14 @@ def test_thread_lists_every_linked_piece(run_cli: Runner, tmp_path: Path) -> Non
     assert by_item.code == 0, by_item.err
     assert by_item.out.splitlines()[:3] == [f"## 1, TODO ({NOTE})", "", "Time worked: 0h50"]
     assert len(by_item.out.splitlines()) == 4 + 4
+
+
+def test_thread_on_the_sample_log(run_cli: Runner, sample: Callable[[str], Path]) -> None:
+    path = sample("worklog.LOG")
+    result = run_cli("--file", str(path), "thread", "10:26 2026-11-18", "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["worked_minutes"] == 35
+    assert [(e["stamp"], e["kind"], e["n"]) for e in data["events"]] == [
+        ("2026-11-18T09:14", "plan-item", 3), ("2026-11-18T10:26", "email", None),
+        ("2026-11-23T08:49", "plan-item", 4)]

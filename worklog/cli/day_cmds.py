@@ -96,7 +96,7 @@ def _printable(text: str) -> str:
     return _SURROGATE_RE.sub("\ufffd", text)
 
 
-def _print_json(data: dict[str, Any]) -> None:
+def _print_json(data: dict[str, Any] | list[dict[str, Any]]) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         text = json.dumps(data, indent=2)  # undecodable bytes as \udcXX escapes

@@ -7,13 +7,12 @@ only as far as the note and changes the note's line in place through
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated, Any
 
 import typer
 
-from worklog.cli.day_cmds import _printable, _say, find_stamped
+from worklog.cli.day_cmds import _print_json, _printable, _say, find_stamped
 from worklog.cli.output import echo_lines
 from worklog.cli.session import Session, session
 from worklog.day import todos as td
@@ -64,7 +63,7 @@ def _list(sess: Session, every: bool, as_json: bool) -> None:
     entries = sess.log.load().doc.entries if sess.log.exists() else []
     found = td.open_todos(entries, every=every)
     if as_json:
-        _print_json_list([todo_record(t) for t in found])
+        _print_json([todo_record(t) for t in found])
         return
     what = "TODO items" if every else "open TODO items"
     if not found:
@@ -74,13 +73,6 @@ def _list(sess: Session, every: bool, as_json: bool) -> None:
     for one in found:
         lines.extend(render_todo(one, sess.today(), state=every))
     echo_lines(_printable(line) for line in lines)
-
-
-def _print_json_list(records: list[dict[str, Any]]) -> None:
-    text = json.dumps(records, ensure_ascii=False, indent=2)
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
-        text = json.dumps(records, indent=2)  # undecodable bytes as \udcXX escapes
-    typer.echo(text)
 
 
 def _mark(sess: Session, action: str, stamp: str, n: int | None) -> None:
