@@ -26,12 +26,14 @@ def _items(text: str) -> list[tuple[int, str, str]]:
 
 
 def test_the_seed_twin_gives_the_todos_a_person_reads(seed_twin: Path) -> None:
+    """[C9] the seed's shape: the TODO heading's first line, then the later sections."""
     doc = parse(seed_twin.read_bytes())
     found = [(e.stamp.text, t.n, t.text, t.state) for e in doc.entries for t in todo_items(e)]
     assert found == [(NOTE, 1, TODO_1, "open"), (NOTE, 2, TODO_2, "open")]
 
 
 def test_the_rule_items_markers_case_and_not_plans() -> None:
+    """[C9] items under the heading, markers, any case, never a plan."""
     text = ("9:00 2026-11-02\n1, todo:\n1), ask Jonas (done)\n2) fix prune\n"
             "3), rebuild VM (DROPPED)\n2, notes\nnot a TODO\n\n"
             "9:10 2026-11-02\nGTD\n1, TODO\n1), a plan item\n\n"
