@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from worklog.cli import todo_links as tl
 from worklog.cli.completion import choices, complete_item
 from worklog.cli.day_render import render_report, render_view, report_record, view_record
 from worklog.cli.output import echo_lines
@@ -25,7 +26,7 @@ from worklog.day import report as rp
 from worklog.day import todos as td
 from worklog.errors import UsageError, WorklogError
 from worklog.format import items as it
-from worklog.format.dates import parse_day, stamp_candidates, typed_range
+from worklog.format.dates import parse_day, typed_range
 from worklog.format.document import Document, Entry
 from worklog.format.writer import Style, render_append
 from worklog.store.logfile import LogFile, Tail
@@ -124,29 +125,6 @@ def _edit_plan(ctx: typer.Context, make: Callable[[Entry], ed.Edit], what: str) 
     _say(edit.notes)
 
 
-def find_stamped(sess: Session, stamp: str, option: str = "STAMP") -> tuple[Tail, datetime]:
-    """The log's end read back as far as an entry stamped ``stamp`` (the whole log when
-    none is), and the time it names (in the file's day order when it tells)."""
-    order = sess.day_order()
-    candidates = stamp_candidates(stamp, option=option,
-                                  day_first=True if order is None else order)
-    tail = sess.log.load_tail(lambda doc: any(e.stamp.when in candidates for e in doc.entries))
-    found = {e.stamp.when for e in tail.doc.entries}
-    return tail, next((w for w in candidates if w in found), candidates[0])
-
-
-def _todo_text(sess: Session, spec: str) -> str:
-    """``--todo STAMP[:N]``: the plan item text of that TODO, with its note's reference."""
-    if not sess.log.exists():
-        raise UsageError(f"--todo: {sess.log_path} has no log yet, so no TODO note {spec!r}")
-    order = sess.day_order()
-    when, n = td.split_spec(spec, True if order is None else order)
-    shown = spec if n is None else spec[: spec.rindex(":")]
-    tail, when = find_stamped(sess, shown, "--todo")
-    note = td.find_note(tail.doc.entries, when, f"--todo {shown}")
-    return pl.clean_item_text(td.plan_text(tail.doc, note, td.pick_item(note, n)))
-
-
 # --- today ------------------------------------------------------------------------------
 
 
@@ -209,7 +187,7 @@ def plan(
     sess = session(ctx)
     log = sess.log
     now, day = sess.now(), sess.today()
-    texts = [_todo_text(sess, spec) for spec in todo or []]
+    texts = [tl.todo_text(sess, spec) for spec in todo or []]
     texts += [pl.clean_item_text(text) for text in items or []]
     start_hm = _start_option(start)
     if not log.exists() or log.path.stat().st_size == 0:
@@ -290,31 +268,16 @@ def done(
     edits = [edit]
     if close_todo:
         if len(todos) != 1:
-            raise UsageError(_todo_refusal(n, todos))
+            raise UsageError(tl.todo_refusal(n, todos))
         edits.append(td.mark_todo(todos[0].note, todos[0].item, "done"))
     elif todos:
-        edit.notes.extend(_still_open(t, n, both=len(todos) == 1) for t in todos)
+        edit.notes.extend(tl.still_open(t, n, both=len(todos) == 1) for t in todos)
     text = tail.doc.text
     for one in sorted(edits, key=lambda e: e.plan.start, reverse=True):
         text = one.apply(text)
     if text != tail.doc.text:
         _write(sess.log, tail, text)
     _say([note for one in edits for note in one.notes])
-
-
-def _still_open(todo: td.Todo, n: int, *, both: bool) -> str:
-    also = f" (`worklog done {n} --todo` does both)" if both else ""
-    return (f"{todo.label()} is still open: `worklog todo done \"{todo.note.stamp.text}\" "
-            f"{todo.item.n}` closes it{also}")
-
-
-def _todo_refusal(n: int, todos: list[td.Todo]) -> str:
-    if not todos:
-        return f"--todo: item {n} refers to no open TODO; nothing was written"
-    which = ", ".join(str(t.item.n) for t in todos)
-    return (f"--todo: item {n} refers to the note {todos[0].note.stamp.text} as a whole "
-            f"(open TODOs {which}): close one with `worklog todo done STAMP N`; nothing "
-            "was written")
 
 
 def drop(

@@ -12,16 +12,18 @@ from typing import Annotated, Any
 
 import typer
 
-from worklog.cli.day_cmds import _print_json, _printable, _say, find_stamped
+from worklog.cli.day_cmds import _print_json, _printable, _say
 from worklog.cli.output import echo_lines
 from worklog.cli.session import Session, session
+from worklog.cli.todo_links import find_stamped
 from worklog.day import todos as td
 from worklog.errors import UsageError
 from worklog.format.items import format_minutes
+from worklog.format.todos import TodoState
 from worklog.history.export import iso_minutes
 
 ACTIONS = ("done", "drop", "open")
-_STATE = {"done": "done", "drop": "dropped", "open": "open"}
+_STATE: dict[str, TodoState] = {"done": "done", "drop": "dropped", "open": "open"}
 
 
 def register(app: typer.Typer) -> None:
@@ -82,7 +84,7 @@ def _mark(sess: Session, action: str, stamp: str, n: int | None) -> None:
     tail, when = find_stamped(sess, stamp)
     note = td.find_note(tail.doc.entries, when, stamp)
     item = td.pick_item(note, n)
-    edit = td.mark_todo(note, item, _STATE[action])  # type: ignore[arg-type]
+    edit = td.mark_todo(note, item, _STATE[action])
     if edit.changed:
         log.replace_tail(tail, edit.apply(tail.doc.text))
     _say(edit.notes)
