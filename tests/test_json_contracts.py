@@ -26,6 +26,9 @@ ENTRY: Shape = {  # export --format json, grep --json
     "links": (list,), "text": (str,), "email": (dict, NONE), "snapshot": (dict, NONE),
     "command": (dict, NONE),
 }
+#: A TODO note's entry has this key too (its kind stays note).
+ENTRY_TODOS: Shape = {"todos": (list,)}
+TODO_ITEM: Shape = {"n": (int,), "text": (str,), "state": (str,)}
 EMAIL: Shape = {"from": (str,), "subject": (str,), "date": (str, NONE)}
 SNAPSHOT: Shape = {
     "action": (str,), "domain": (str,), "name": (str, NONE), "result": (str,),
@@ -94,7 +97,12 @@ def log(tmp_path: Path) -> Path:
 
 
 def assert_entry(record: Any) -> None:
-    assert_shape(record, ENTRY)
+    if isinstance(record, dict) and "todos" in record:
+        assert record["kind"] == "note"
+        assert_shape(record, ENTRY | ENTRY_TODOS)
+        assert_each(record["todos"], TODO_ITEM)
+    else:
+        assert_shape(record, ENTRY)
     for key, shape in (("email", EMAIL), ("snapshot", SNAPSHOT), ("command", COMMAND)):
         if record[key] is not None:
             assert_shape(record[key], shape)

@@ -299,8 +299,10 @@ def prompt_dir(cwd: str, home: str | None) -> str:
     return cwd
 
 
-def record_lines(result: RunResult, *, user: str, host: str, home: str | None) -> list[str]:
-    """The entry's text: the record (C7), a blank line, the transcript (C6)."""
+def record_lines(result: RunResult, *, user: str, host: str, home: str | None,
+                 extra: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """The entry's text: the record (C7) with ``extra`` fields last, a blank line, the
+    transcript (C6)."""
     from worklog.format.constructs import escape_value, format_record  # noqa: PLC0415
 
     summary = []
@@ -318,6 +320,7 @@ def record_lines(result: RunResult, *, user: str, host: str, home: str | None) -
         fields.append(("error", result.error))
     if result.left_out:
         fields.append(("left-out", f"{result.left_out} lines"))
+    fields.extend(extra)
     lines = format_record("run", result.name,
                           f"exit {result.exit_code} in {result.duration_text}",
                           "; ".join(summary), fields)

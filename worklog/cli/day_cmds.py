@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from worklog.cli import todo_links as tl
 from worklog.cli.completion import choices, complete_item
 from worklog.cli.day_render import render_report, render_view, report_record, view_record
 from worklog.cli.output import echo_lines
@@ -22,6 +23,7 @@ from worklog.cli.session import Session, session
 from worklog.day import edits as ed
 from worklog.day import plan as pl
 from worklog.day import report as rp
+from worklog.day import todos as td
 from worklog.errors import UsageError, WorklogError
 from worklog.format import items as it
 from worklog.format.dates import parse_day, typed_range
@@ -95,7 +97,7 @@ def _printable(text: str) -> str:
     return _SURROGATE_RE.sub("\ufffd", text)
 
 
-def _print_json(data: dict[str, Any]) -> None:
+def _print_json(data: dict[str, Any] | list[dict[str, Any]]) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         text = json.dumps(data, indent=2)  # undecodable bytes as \udcXX escapes
@@ -175,13 +177,18 @@ def plan(
     = None,
     no_carry: Annotated[bool, typer.Option(
         "--no-carry", help="Do not carry over the open items of the last plan.")] = False,
+    todo: Annotated[list[str] | None, typer.Option(
+        "--todo", metavar="STAMP[:N]",
+        help="Add TODO N of the note STAMP as an item, with a see\"STAMP\" reference.")]
+    = None,
 ) -> None:
     """Write the day's plan: the open items of the last plan carried over, then ITEMs.
     When the day has a plan, ITEMs are added to it (and --start sets its start)."""
     sess = session(ctx)
     log = sess.log
     now, day = sess.now(), sess.today()
-    texts = [pl.clean_item_text(text) for text in items or []]
+    texts = [tl.todo_text(sess, spec) for spec in todo or []]
+    texts += [pl.clean_item_text(text) for text in items or []]
     start_hm = _start_option(start)
     if not log.exists() or log.path.stat().st_size == 0:
         body = pl.new_plan_body(_day_start([], day, now, start_hm), pl.DEFAULT_SECTION, [],
@@ -235,10 +242,42 @@ def done(
     ctx: typer.Context,
     n: ItemArgument,
     at: AtOption = None,
+    close_todo: Annotated[bool, typer.Option(
+        "--todo", help="Mark the TODO the item was planned from (done) too.")] = False,
 ) -> None:
-    """Mark item N (done), ending its open range."""
-    hm = _at(session(ctx), at)
-    _edit_plan(ctx, lambda p: ed.mark_item(p, n, "done", hm), f"done {n}")
+    """Mark item N (done), ending its open range; says when the TODO it was planned from
+    is still open (--todo closes it too)."""
+    sess = session(ctx)
+    hm = _at(sess, at)
+    day = sess.today()
+    plan_enough = pl.enough_for(day, previous=False)
+    tail = sess.log.load_tail(plan_enough)
+    plan_entry = pl.latest_plan(tail.doc.entries, day)
+    if plan_entry is None:
+        raise WorklogError(f"{day} has no plan yet: `worklog plan` writes it (with the items "
+                           f"carried over), then `worklog done {n}`")
+    edit = ed.mark_item(plan_entry, n, "done", hm)
+    item = next(i for i in pl.plan_items(plan_entry) if i.n == n)
+    links = set(td.item_links(plan_entry, item))
+    if links:  # read back as far as the notes it refers to
+        tail = sess.log.load_tail(lambda doc: plan_enough(doc) and links <= {
+            e.stamp.when for e in doc.entries})
+        plan_entry = next(e for e in tail.doc.entries if e.start == plan_entry.start)
+        edit = ed.mark_item(plan_entry, n, "done", hm)
+    todos = [t for t in td.todos_of_item(tail.doc, plan_entry, item) if t.item.state == "open"]
+    edits = [edit]
+    if close_todo:
+        if len(todos) != 1:
+            raise UsageError(tl.todo_refusal(n, todos))
+        edits.append(td.mark_todo(todos[0].note, todos[0].item, "done"))
+    elif todos:
+        edit.notes.extend(tl.still_open(t, n, both=len(todos) == 1) for t in todos)
+    text = tail.doc.text
+    for one in sorted(edits, key=lambda e: e.plan.start, reverse=True):
+        text = one.apply(text)
+    if text != tail.doc.text:
+        _write(sess.log, tail, text)
+    _say([note for one in edits for note in one.notes])
 
 
 def drop(

@@ -9,6 +9,7 @@ changed item line is parsed again with the one item grammar of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -82,16 +83,22 @@ def close_range(line: it.ItemLine, k: int, at: HM, pad: bool) -> str:
 
 def set_marker(line: it.ItemLine, state: str) -> str:
     """The line ending with `` (done)`` / `` (dropped)``, or without a marker (``open``)."""
-    if line.marker is not None:
-        start, end = line.marker.span()
+    return marker_set(line.content, line.marker, state)
+
+
+def marker_set(content: str, marker: re.Match[str] | None, state: str) -> str:
+    """``content`` (a line whose state marker, C3, is ``marker``) ending with `` (done)`` /
+    `` (dropped)``, or without a marker (``open``); the marker's word keeps its case."""
+    if marker is not None:
+        start, end = marker.span()
         if state == "open":
-            return line.content[:start] + line.content[end:]
-        inner_start, inner_end = line.marker.span("state")
-        word = state.upper() if line.marker["state"].isupper() else state
-        return line.content[:inner_start] + word + line.content[inner_end:]
+            return content[:start] + content[end:]
+        inner_start, inner_end = marker.span("state")
+        word = state.upper() if marker["state"].isupper() else state
+        return content[:inner_start] + word + content[inner_end:]
     if state == "open":
-        return line.content
-    return _insert(line.content, line.end, f" ({state})")
+        return content
+    return _insert(content, len(content.rstrip(" \t")), f" ({state})")
 
 
 # --- edits of a plan entry --------------------------------------------------------------

@@ -117,6 +117,11 @@ def previous_plan(entries: Sequence[Entry], day: date) -> Entry | None:
     return best
 
 
+def cross_reference(doc: Document, entry: Entry) -> str:
+    """`see"STAMP"` for ``entry``, its stamp written in the file's stamp shape (W1, C4)."""
+    return f'see"{doc.writing_shape().format(entry.stamp.when)}"'
+
+
 def reaches_before(doc: Document, day: date) -> bool:
     """Whether a tail holds every entry of ``day`` and later (the log is in time order)."""
     return bool(doc.entries) and doc.entries[0].day < day

@@ -136,7 +136,7 @@ class ItemLine:
     @property
     def state(self) -> ItemState:
         if self.marker is not None:
-            return "done" if self.marker["state"].lower() == "done" else "dropped"
+            return marker_state(self.marker)
         return "active" if self.tokens and self.tokens[-1].range.end is None else "open"
 
     def pads_hours(self) -> bool | None:
@@ -145,6 +145,17 @@ class ItemLine:
             if token.range.start[0] < 10:
                 return self.content[token.start] == "0"
         return None
+
+
+def find_marker(content: str, pos: int = 0) -> re.Match[str] | None:
+    """The state marker `` (done)`` / `` (dropped)`` ending ``content`` (C3), looked for
+    from ``pos`` on; its group ``state`` is the word as written."""
+    return _MARKER_RE.search(content, pos)
+
+
+def marker_state(marker: re.Match[str]) -> Literal["done", "dropped"]:
+    """The state a marker found by ``find_marker`` gives (C3)."""
+    return "done" if marker["state"].lower() == "done" else "dropped"
 
 
 def _range_token(match: re.Match[str]) -> RangeToken | None:
@@ -175,7 +186,7 @@ def parse_item_line(content: str) -> ItemLine | None:
     pos = min(pos, end)
     if (loose := _BAD_RANGE_RE.match(body, pos)) is not None:
         bad = loose.span()
-    marker = _MARKER_RE.search(body, pos)
+    marker = find_marker(body, pos)
     return ItemLine(content, int(head["n"]), head.end(), tuple(tokens), pos, marker, end, bad)
 
 

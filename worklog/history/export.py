@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from worklog.format.document import Entry
+from worklog.format.todos import todo_items
 from worklog.history.filters import EntryFilter
 
 __all__ = ["EntryFilter", "command_fields", "entry_record", "iso_minutes", "json_array",
@@ -57,9 +58,10 @@ def command_fields(entry: Entry) -> dict[str, Any] | None:
 
 
 def entry_record(entry: Entry) -> dict[str, Any]:
-    """One entry as the JSON export contract describes it."""
+    """One entry as the JSON export contract describes it; a TODO note (FORMAT.md C9)
+    has a ``todos`` key too."""
     email = entry.email
-    return {
+    record: dict[str, Any] = {
         "stamp": iso_minutes(entry.stamp.when),
         "stamp_text": entry.stamp.text,
         "line": entry.line,
@@ -75,6 +77,10 @@ def entry_record(entry: Entry) -> dict[str, Any]:
         "snapshot": snapshot_fields(entry),
         "command": command_fields(entry),
     }
+    todos = todo_items(entry)
+    if todos:  # a TODO note (C9): its kind stays note
+        record["todos"] = [{"n": t.n, "text": t.text, "state": t.state} for t in todos]
+    return record
 
 
 #: One encoder for every record (``json.dumps`` with options builds one per call).

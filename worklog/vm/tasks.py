@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
-from worklog.day.plan import latest_plan
+from worklog.day.plan import cross_reference, latest_plan
 from worklog.errors import UsageError
 from worklog.format.constructs import Item
 from worklog.format.dates import parse_stamp_arg
@@ -49,11 +49,6 @@ def _day_plan(doc: Document, day: date) -> Entry | None:
 def _item_ref(doc: Document, plan: Entry, item: Item) -> str:
     ref = f"{cross_reference(doc, plan)} item {item.n}"
     return f"{ref}: {item.text}" if item.text else ref
-
-
-def cross_reference(doc: Document, entry: Entry) -> str:
-    """`see"STAMP"` for ``entry``, its stamp written in the file's stamp shape (W1, C4)."""
-    return f'see"{doc.writing_shape().format(entry.stamp.when)}"'
 
 
 def active_task(doc: Document, today: date) -> str | None:
