@@ -57,7 +57,7 @@ def entry_record(entry: Entry) -> dict[str, Any]:
     """One entry as the JSON export contract describes it."""
     email = entry.email
     return {
-        "stamp": iso_minutes(entry.stamp.when),
+        "stamp": iso_minutes(entry.stamp.when) if entry.stamp.has_time else entry.stamp.iso,
         "stamp_text": entry.stamp.text,
         "line": entry.line,
         "tags": list(entry.tags),
