@@ -60,14 +60,35 @@ def _is_tag(tag: str) -> bool:
     )
 
 
+#: A list item (``- Created``) or a numbered point (``1. fix``) opens the line (E2).
+_LIST_START_RE = re.compile(r"-|\d+\.")
+#: A dot followed by a letter: a file name or extension (``project_config.h``, ``.cpp``).
+_FILE_NAME_RE = re.compile(r"\.[^\W\d_]")
+
+
+def _capitalised(word: str) -> bool:
+    """A word written as a sentence starts: one capital, then lower case (``Added``)."""
+    return len(word) > 1 and word[0].isupper() and word[1:].islower()
+
+
+def _reads_as_prose(parts: list[str]) -> bool:
+    """Tags-shaped parts that a person wrote as a sentence (E2): one part of several
+    words, a lone capitalised word, a tag of several words that starts capitalised, or a
+    file name."""
+    if len(parts) == 1 and (" " in parts[0] or _capitalised(parts[0])):
+        return True
+    return any(_FILE_NAME_RE.search(part) or (" " in part and _capitalised(part.split(" ")[0]))
+               for part in parts)
+
+
 def parse_tags_line(line: str) -> list[str] | None:
     """The tags of a tags line, or None when ``line`` is not one (rule E2)."""
-    if not line or line[0].isspace():
+    if not line or line[0].isspace() or _LIST_START_RE.match(line):
         return None
     parts = [part.strip(" ") for part in line.rstrip(" \t").split(",")]
     if not 1 <= len(parts) <= MAX_TAGS or not all(_is_tag(part) for part in parts):
         return None
-    return parts
+    return None if _reads_as_prose(parts) else parts
 
 
 def format_tags(tags: list[str]) -> str:

@@ -265,6 +265,14 @@ def heading_from_match(match: re.Match[str], day_first: bool) -> Stamp | None:
     return Stamp(when, match.group("stamp"), shape, has_time=False)
 
 
+def why_not_stamp(line: str) -> str:
+    """Why a stamp-shaped ``line`` that is no stamp line was read as text (S2, S5)."""
+    match = _STAMP_FULL_RE.fullmatch(line)
+    if match is not None and dot_time_misplaced(match):
+        return "has a dot between hour and minute, a stamp only with a date written with dots"
+    return "names an impossible date or time"
+
+
 def parse_stamp_line(line: str, day_first: bool = True) -> Stamp | None:
     """The stamp if ``line`` (without its line break) is a stamp line, else None."""
     match = _STAMP_FULL_RE.fullmatch(line)
