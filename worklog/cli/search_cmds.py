@@ -252,7 +252,8 @@ def _show(sess: Session, stamp: str | None, last: int | None, links: bool) -> No
         doc = sess.log.load().doc
         found: list[Entry] = []
         for when in stamp_candidates(stamp, day_first=doc.day_first):
-            found = found or [entry for entry in doc.entries if entry.stamp.when == when]
+            found = found or [entry for entry in doc.entries
+                              if entry.stamp.when == when and entry.stamp.has_time]
         if not found:
             raise WorklogError(f"{sess.log_path}: no entry stamped {stamp!r}")
         _print_entries(sess, found)
@@ -280,7 +281,8 @@ def _print_links(sess: Session, doc: Document, shown: list[Entry]) -> None:
     ``-->`` or ``<--`` line."""
     by_when: dict[datetime, list[Entry]] = {}
     for entry in doc.entries:
-        by_when.setdefault(entry.stamp.when, []).append(entry)
+        if entry.stamp.has_time:
+            by_when.setdefault(entry.stamp.when, []).append(entry)
     whens = {entry.stamp.when for entry in shown}
     out = _stdout()
     for entry in shown:

@@ -13,9 +13,9 @@ from datetime import datetime
 
 from worklog.format import constructs as c
 from worklog.format import items as it
-from worklog.format.document import Document, Entry
+from worklog.format.document import Document, Entry, backward_steps, newest_first
 from worklog.format.markers import is_conflict_marker
-from worklog.format.stamps import MARKERS, STAMP_BODY, Stamp, parse_stamp_line, why_not_stamp
+from worklog.format.stamps import MARKERS, STAMP_BODY, parse_stamp_line, why_not_stamp
 from worklog.format.writer import is_neutralised
 
 _INDENTED_OR_TRAILED = re.compile(rf"[ \t]*(?P<stamp>{STAMP_BODY})(?P<rest>.*)")
@@ -69,24 +69,15 @@ def check(doc: Document) -> list[Problem]:
 # --- habits of people's files (S2, S6, W1) -------------------------------------------------
 
 
-def earlier(later: Stamp, before: Stamp) -> bool:
-    """Whether ``later`` names an earlier time than ``before``; a day heading (S6) is
-    compared by its day only."""
-    if later.has_time and before.has_time:
-        return later.when < before.when
-    return later.when.date() < before.when.date()
-
-
 def habit_problems(doc: Document) -> list[Problem]:
     """Stamps out of order or written newest-first, stamps written twice, day headings
     without times, date lines not taken, hour padding that differs."""
     entries = doc.entries
-    pairs = list(zip(entries, entries[1:], strict=False))
-    back = [(a, b) for a, b in pairs if earlier(b.stamp, a.stamp)]
+    back = backward_steps(entries)
     found: list[Problem] = []
-    if len(back) >= 2 and len(back) > len(pairs) - len(back):
+    if newest_first(entries):
         found.append(Problem(entries[0].line, "newest-first",
-                             f"the file is written newest-first ({len(back)} of {len(pairs) + 1} "
+                             f"the file is written newest-first ({len(back)} of {len(entries)} "
                              "stamps are earlier than the one above them): days are read in "
                              "time order, new entries go at the end"))
     else:
@@ -106,16 +97,19 @@ def habit_problems(doc: Document) -> list[Problem]:
 
 
 def _duplicates(entries: list[Entry]) -> list[Problem]:
-    seen: dict[tuple[bool, datetime], Entry] = {}
-    found: list[Problem] = []
+    """One line per stamp (or day heading) written more than once, at its second line."""
+    seen: dict[tuple[bool, datetime], list[Entry]] = {}
     for entry in entries:
-        key = (entry.stamp.has_time, entry.stamp.when)
-        first = seen.setdefault(key, entry)
-        if first is not entry:
-            what = "stamp" if entry.stamp.has_time else "day heading"
-            found.append(Problem(entry.line, "duplicate-stamp",
-                                 f"{what} {entry.stamp.text.strip()!r} is written again (first "
-                                 f"on line {first.line}): show gives every entry it starts"))
+        seen.setdefault((entry.stamp.has_time, entry.stamp.when), []).append(entry)
+    found: list[Problem] = []
+    for same in seen.values():
+        if len(same) < 2:
+            continue
+        what = "stamp" if same[0].stamp.has_time else "day heading"
+        lines = ", ".join(str(e.line) for e in same[:5]) + (", ..." if len(same) > 5 else "")
+        found.append(Problem(same[1].line, "duplicate-stamp",
+                             f"{what} {same[0].stamp.text.strip()!r} is written {len(same)} "
+                             f"times (lines {lines}): show gives every entry it starts"))
     return found
 
 

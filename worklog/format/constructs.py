@@ -62,22 +62,15 @@ def _is_tag(tag: str) -> bool:
 
 #: A list item (``- Created``) or a numbered point (``1. fix``) opens the line (E2).
 _LIST_START_RE = re.compile(r"-|\d+\.")
-#: A dot followed by a letter: a file name or extension (``project_config.h``, ``.cpp``).
-_FILE_NAME_RE = re.compile(r"\.[^\W\d_]")
-
-
-def _capitalised(word: str) -> bool:
-    """A word written as a sentence starts: one capital, then lower case (``Added``)."""
-    return len(word) > 1 and word[0].isupper() and word[1:].islower()
+#: A file name: ``.cpp``, or one dot and an extension of 1-4 letters (``project_config.h``).
+_FILE_NAME_RE = re.compile(r"(?:^|[ /])\.[^\W\d_]|^[^.]+\.[^\W\d_]{1,4}$")
 
 
 def _reads_as_prose(parts: list[str]) -> bool:
-    """Tags-shaped parts that a person wrote as a sentence (E2): one part of several
-    words, a lone capitalised word, a tag of several words that starts capitalised, or a
-    file name."""
-    if len(parts) == 1 and (" " in parts[0] or _capitalised(parts[0])):
-        return True
-    return any(_FILE_NAME_RE.search(part) or (" " in part and _capitalised(part.split(" ")[0]))
+    """Tags-shaped parts that a person wrote as a sentence (E2): a tag of several words
+    that starts with a capital letter (``Эксперимент с DS3231``, ``BOOT отключен``), or
+    one naming a file."""
+    return any(_FILE_NAME_RE.search(part) or (" " in part and part[0].isupper())
                for part in parts)
 
 

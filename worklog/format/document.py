@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from itertools import pairwise
 
 from worklog.format import constructs as c
 from worklog.format import items as it
@@ -21,6 +22,7 @@ from worklog.format.stamps import (
     Shape,
     Stamp,
     date_shape,
+    earlier,
     find_date_lines,
     find_stamp_lines,
     heading_from_match,
@@ -220,6 +222,18 @@ class Document:
     def with_text(self, text: str) -> bytes:
         """The file's bytes with ``text`` in place of the document's text."""
         return self.codec.bom + self.codec.encode(text) + self.trailer
+
+
+def backward_steps(entries: list[Entry]) -> list[tuple[Entry, Entry]]:
+    """The pairs of consecutive entries whose second stamp is earlier than the first."""
+    return [(a, b) for a, b in pairwise(entries) if earlier(b.stamp, a.stamp)]
+
+
+def newest_first(entries: list[Entry]) -> bool:
+    """Whether entries are written newest-first (each day above the one before): more
+    steps back in time than forward, and at least two."""
+    back = len(backward_steps(entries))
+    return back >= 2 and back > len(entries) - 1 - back
 
 
 def last_newline(text: str) -> str | None:

@@ -184,6 +184,14 @@ class Stamp:
         return self.when.strftime("%Y-%m-%dT%H:%M" if self.has_time else "%Y-%m-%d")
 
 
+def earlier(later: Stamp, before: Stamp) -> bool:
+    """Whether ``later`` names an earlier time than ``before``; a day heading (S6) is
+    compared by its day only."""
+    if later.has_time and before.has_time:
+        return later.when < before.when
+    return later.when.date() < before.when.date()
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A stamp-shaped match before the file's day order is known."""

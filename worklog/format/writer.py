@@ -66,8 +66,8 @@ def check_tags(tags: Sequence[str]) -> list[str]:
             if parse_tags_line(tag) is None:
                 raise UsageError(
                     f"--tags: {tag!r} is not a tag (1-32 letters, digits or _-+./#&@, "
-                    "at most 3 words, at least one letter, no final '.', no file name; "
-                    "not alone when capitalised or of several words)"
+                    "at most 3 words, at least one letter, no final '.', no file name, "
+                    "no capital first when of several words)"
                 )
         raise UsageError("--tags: at most 10 tags")
     return cleaned
