@@ -15,7 +15,13 @@ from worklog.format import constructs as c
 from worklog.format import items as it
 from worklog.format.document import Document, Entry, backward_steps, newest_first
 from worklog.format.markers import is_conflict_marker
-from worklog.format.stamps import MARKERS, STAMP_BODY, parse_stamp_line, why_not_stamp
+from worklog.format.stamps import (
+    MARKERS,
+    STAMP_BODY,
+    names_a_day,
+    parse_stamp_line,
+    why_not_stamp,
+)
 from worklog.format.writer import is_neutralised
 
 _INDENTED_OR_TRAILED = re.compile(rf"[ \t]*(?P<stamp>{STAMP_BODY})(?P<rest>.*)")
@@ -90,9 +96,10 @@ def habit_problems(doc: Document) -> list[Problem]:
                              f"{len(headings)} line(s) holding only a date (first "
                              f"{headings[0].stamp.text.strip()!r}) start entries of that day "
                              "without a time"))
-    found.extend(Problem(line, "stray-date", f"{text.strip()!r} holds only a date, but not in "
-                         "the date shape of any stamp of the file (or an impossible one): "
-                         "read as text") for line, text in doc.stray_dates)
+    found.extend(Problem(line, "stray-date", f"{text.strip()!r} holds only a date, but " + (
+        "not in the date shape of the file's stamps" if names_a_day(text, doc.day_first)
+        else "names no day") + ": read as text, not a day heading")
+        for line, text in doc.stray_dates)
     return found + _padding_problems(entries)
 
 

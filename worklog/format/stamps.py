@@ -80,6 +80,12 @@ def looks_like_date_line(line: str) -> bool:
     return _DATE_FULL_RE.fullmatch(line) is not None
 
 
+def names_a_day(line: str, day_first: bool) -> bool:
+    """Whether a date-only ``line`` names a day that exists (S6)."""
+    match = _DATE_FULL_RE.fullmatch(line)
+    return match is not None and heading_from_match(match, day_first) is not None
+
+
 def date_shape(match: re.Match[str]) -> tuple[bool, str]:
     """Of a stamp or date match: whether its year is last, and its date separator."""
     year_last = match.group("y2") is not None
