@@ -65,7 +65,8 @@ def test_day_heading_in_export_today_and_show(run_cli: Runner) -> None:
                                  env={"WORKLOG_NOW": "2014-02-17T11:00"}).out)
     assert [e["stamp"] for e in as_json["entries"]] == ["2014-02-17"]
     shown = run_cli("--file", path, "show", "00:00 17.02.2014")
-    assert shown.code != 0 and "no entry stamped" in shown.err
+    assert shown.code != 0
+    assert "no entry stamped" in shown.err
 
 
 def test_plan_on_a_heading_day_starts_at_the_first_timed_entry(
@@ -194,14 +195,16 @@ def test_a_newest_first_tail_is_never_enough(tmp_path: Path) -> None:
     tail = LogFile(log).load_tail(pl.enough_for(date(2026, 11, 26), previous=True))
     assert tail.whole
     plan = pl.latest_plan(tail.doc.entries, date(2026, 11, 26))
-    assert plan is not None and plan.line == 3
+    assert plan is not None
+    assert plan.line == 3
 
 
 def test_latest_plan_is_by_time_not_by_place() -> None:
     """[E4] of two plans of one day, the later stamp is the day's plan wherever it stands."""
     doc = parse(b".LOG\n9:30 2026/11/26\nGTD\n1), later\n\n8:00 2026/11/26\nGTD\n1), early\n")
     plan = pl.latest_plan(doc.entries, date(2026, 11, 26))
-    assert plan is not None and plan.stamp.text == "9:30 2026/11/26"
+    assert plan is not None
+    assert plan.stamp.text == "9:30 2026/11/26"
 
 
 def test_show_gives_both_entries_of_a_stamp_written_twice(run_cli: Runner) -> None:
