@@ -191,9 +191,10 @@ def test_a_newest_first_tail_is_never_enough(tmp_path: Path) -> None:
     older = "".join(f"{h}:{m:02d} 2026/11/{d}\nnote {d} {h} {m}\n\n"
                     for d in range(25, 0, -1) for h in range(18, 8, -1) for m in (40, 10))
     log.write_bytes((".LOG\n\n9:02 2026/11/26\nGTD\n0, 9:00\n\n1, today\n1), top\n\n"
-                     + older * 4).encode())
-    tail = LogFile(log).load_tail(pl.enough_for(date(2026, 11, 26), previous=True))
-    assert tail.whole
+                     + older * 40 + "8:40 2026/10/30\nGTD\n1), oldest plan\n").encode())
+    for previous in (False, True):
+        tail = LogFile(log).load_tail(pl.enough_for(date(2026, 11, 26), previous=previous))
+        assert tail.whole
     plan = pl.latest_plan(tail.doc.entries, date(2026, 11, 26))
     assert plan is not None
     assert plan.line == 3
