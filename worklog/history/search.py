@@ -38,6 +38,7 @@ from worklog.format.encoding import Codec, codec_from_head, detect
 from worklog.format.stamps import (
     Candidate,
     Stamp,
+    find_date_lines,
     find_stamp_lines,
     infer_day_first,
     parse_stamp_line,
@@ -442,6 +443,9 @@ _SURE = re.compile(
     r"|(?:0?[1-9]|1[0-2])([-/.])(?:0?[1-9]|1[0-2])\2[1-9]\d{3})"
 )
 
+#: A line holding only a date, in the bytes of an ASCII-compatible file (a possible day
+#: heading, FORMAT.md S6: the fast count, which counts spans between stamps, cannot be used).
+_DATE_LINE_BYTES = re.compile(rb"(?:^|[\r\n])\d{1,4}([./-])\d{1,2}\1\d{1,4}[ \t]*(?:[\r\n]|$)")
 _YEAR_LAST = re.compile(r"\d{1,2}([-/.])\d{1,2}\1\d{4}")
 _SURE_BYTES = re.compile(_SURE.pattern.encode("ascii"))
 
@@ -913,9 +917,9 @@ class Searcher:
     def count(self) -> int:
         """How many entries match (the fast path when hits need no line check)."""
         plan = self._plan()
-        if plan is not None and plan[1]:
+        if plan is not None and plan[1] and _DATE_LINE_BYTES.search(self.buf, self.begin) is None:
             return _count(self._bytes_hay(plan[0], plan[2]))
-        return sum(1 for _ in self.hits())
+        return sum(1 for _ in self.hits())  # day headings (S6) split spans: count entries
 
     def _bytes_hay(self, finder: _Finder, encoding: str) -> _BytesHay:
         return _BytesHay(self.buf, self.begin, finder, encoding, self.decode, self.day_order)
@@ -930,8 +934,10 @@ class Searcher:
         for span in _scan(self._bytes_hay(finder, encoding), 1):
             source = self.decode(self.buf[span.start : span.end])
             hit = self._hit(span.line, source)
-            if (certain or _any_line(self.query, source)) and (keep is None or keep(hit)):
-                yield hit
+            for part in _by_heading(hit):
+                if ((certain and part is hit) or _any_line(self.query, part.source)) \
+                        and (keep is None or keep(part)):
+                    yield part
 
     def _hit(self, line: int, source: str) -> Hit:
         codec = self.codec if not source.isascii() else self._bom_codec or Codec("utf-8")
@@ -945,10 +951,23 @@ class Searcher:
             hay = _TextHay(segment, pattern, self.day_order)
             for span in _scan(hay, line):
                 source = segment[span.start : span.end]
-                hit = self._hit(span.line, source)
-                if _any_line(self.query, source) and (keep is None or keep(hit)):
-                    yield hit
+                for part in _by_heading(self._hit(span.line, source)):
+                    if _any_line(self.query, part.source) and (keep is None or keep(part)):
+                        yield part
             line += count_breaks(segment)
+
+
+def _by_heading(hit: Hit) -> list[Hit]:
+    """A hit whose span holds date-only day headings (FORMAT.md S6): one hit per entry
+    of the span, each with its entry parsed already; else the hit itself."""
+    if next(find_date_lines(hit.source), None) is None or len(hit.entry.doc.entries) < 2:
+        return [hit]
+    parts = []
+    for entry in hit.entry.doc.entries:
+        part = Hit(entry.line, entry.source, hit.codec, hit.day_order)
+        part.__dict__.update(entry=entry, stamp=entry.stamp)  # the span's parse holds it
+        parts.append(part)
+    return parts
 
 
 def _encodable(text: str, encoding: str) -> bool:
