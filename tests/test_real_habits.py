@@ -69,6 +69,16 @@ def test_day_heading_in_export_today_and_show(run_cli: Runner) -> None:
     assert "no entry stamped" in shown.err
 
 
+def test_day_heading_in_markdown_and_ics(run_cli: Runner) -> None:
+    """[S6] Markdown shows a heading's entry with `--:--`, iCalendar as an all-day start."""
+    path = str(SAMPLES / RU)
+    markdown = run_cli("--file", path, "export", "--format", "markdown").out
+    assert "### --:-- · note · питание, дисплей" in markdown
+    ics = run_cli("--file", path, "export", "--format", "ics").out
+    assert "DTSTART;VALUE=DATE:20140217" in ics
+    assert "DTSTART:20140219T092400" in ics
+
+
 def test_plan_on_a_heading_day_starts_at_the_first_timed_entry(
         run_cli: Runner, tmp_path: Path) -> None:
     """[S6] a day heading gives no time: `plan` does not start the day at 0:00."""
