@@ -713,6 +713,138 @@ def mixed_log() -> bytes:
     return "".join(line + eol for line, eol in MIXED).encode("utf-8")
 
 
+# --------------------------------------------------------------------------------------
+# ru-RU-day-headings.LOG: ru-RU stamps `9:05 13.02.2014` with a person's habits: day
+# headings with no time, a dotted time, a stamp written twice, hours padded by hand in
+# one entry and not in the next, prose first lines, no final line break. UTF-8, LF.
+# --------------------------------------------------------------------------------------
+
+RU_HEADINGS = """\
+.LOG
+
+19:05 13.02.2014
+Добавлен файл board_config.h
+Настройки платы теперь в одном месте, а не в трёх.
+
+8:31 14.02.2014
+- Создано
+- ветка для нового дисплея
+1. проверить подсветку
+2. проверить касание
+
+08:00 15.02.2014
+Эксперимент с очередью команд
+Очередь на 16 сообщений, потерь нет.
+
+21:00 15.02.2014
+BOOT отключен
+Загрузчик больше не стартует после сброса.
+
+21:00 15.02.2014
+Второй раз за вечер: включил обратно, мигает светодиод.
+
+17.02.2014
+Калибровка датчика тока: смещение 12 мВ.
+Результат записан в таблицу.
+
+18.02.2014{TRAILING}
+Замена кварца на 16 МГц.
+2014-02-18
+(дата из протокола поставщика, в другой форме: текст)
+
+9.24 19.02.2014
+RAM:   13.1% (used 42976 bytes)
+Flash: 80.4% (used 1054074 bytes)
+9.30 2014-02-19
+(время с точкой и дата в другой форме: текст)
+31.02.2014
+(такого дня нет: текст)
+
+20.02.2014
+питание, дисплей
+Проверка после сборки: всё работает."""
+
+
+def ru_headings_log() -> bytes:
+    # the heading `18.02.2014` ends with two spaces, as typed
+    return encode(RU_HEADINGS.replace("{TRAILING}", "  "), encoding="utf-8", newline=LF)
+
+
+# --------------------------------------------------------------------------------------
+# ja-JP-newest-first.LOG: ja-JP stamps `9:02 2026/11/26`, each day put above the day
+# before (F5 pressed at the top of the file): plans with worked ranges. UTF-8, LF.
+# --------------------------------------------------------------------------------------
+
+JA_NEWEST_FIRST = """\
+.LOG
+
+18:40 2026/11/26
+build, nightly
+夜間ビルドの設定を確認した。
+
+9:02 2026/11/26
+GTD
+0, 9:00
+
+1, today
+1), 9:10-10:30 リリースノートの下書き (done)
+2), 10:45- テスト環境の再構築 (from 2026-11-25)
+
+17:55 2026/11/25
+会議
+定例会議: 次のリリースは12月。
+
+8:50 2026/11/25
+GTD
+0, 8:45
+
+1, today
+1), 9:00-11:00 13:00-14:30 テスト環境の再構築
+2), 11:10-12:00 レビュー対応 (done)
+
+8:40 2026/11/24
+GTD
+0, 8:40
+
+1, today
+1), 8:45-9:45 見積もりの作成 (done)
+"""
+
+
+def ja_newest_first_log() -> bytes:
+    return encode(JA_NEWEST_FIRST, encoding="utf-8", newline=LF)
+
+
+# --------------------------------------------------------------------------------------
+# en-US-readme.LOG: a Markdown readme with a .LOG pasted in the middle, en-US stamps,
+# one stamp inside a fenced block. UTF-8, LF.
+# --------------------------------------------------------------------------------------
+
+EN_README = """\
+# bench-rig
+
+Scripts for the lab's benchmark rig.
+
+## Notes
+
+.LOG
+9:12 AM 2/3/2014
+first run on the new rig: 310 ms downtime.
+
+4:40 PM 2/14/2014
+moved the settings to rig.ini, see the README above.
+
+```
+1:05 PM 2/17/2014
+pasted from the rig's console once
+```
+"""
+
+
+def en_readme_log() -> bytes:
+    return encode(EN_README, encoding="utf-8", newline=LF)
+
+
 SAMPLES: dict[str, Callable[[], bytes]] = {
     "worklog.LOG": worklog_log,
     "en-US-crlf-bom.LOG": en_us_log,
@@ -722,6 +854,9 @@ SAMPLES: dict[str, Callable[[], bytes]] = {
     "ko-KR.LOG": ko_kr_log,
     "zh-TW.LOG": zh_tw_log,
     "mixed.LOG": mixed_log,
+    "ru-RU-day-headings.LOG": ru_headings_log,
+    "ja-JP-newest-first.LOG": ja_newest_first_log,
+    "en-US-readme.LOG": en_readme_log,
 }
 
 

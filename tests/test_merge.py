@@ -104,7 +104,9 @@ def test_three_way_holds_every_entry_exactly_once(case: tuple[list[tuple[int, st
     whens = [e.stamp.when for e in doc.entries]
     assert whens == sorted(whens)
     assert len(outcome.conflicts) == sum(OURS_MARK in e.source for e in doc.entries)
-    assert [p.code for p in check(doc)] == ["conflict"] * 3 * len(outcome.conflicts)
+    # the histories may stamp two entries alike: check reports that, apart from conflicts
+    assert [p.code for p in check(doc) if p.code != "duplicate-stamp"] == \
+        ["conflict"] * 3 * len(outcome.conflicts)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -84,6 +84,7 @@ def test_counts_on_the_samples() -> None:
     assert count("de-DE-cp1252.LOG", "JÜRGEN", ignore_case=True) == 4
     assert count("utf16le.LOG", "snapshot", ignore_case=True) > 0
     assert count("ko-KR.LOG", "스냅샷") > 0
+    assert count("ru-RU-day-headings.LOG", "о") == 9  # day headings start entries (S6)
 
 
 def test_hit_values() -> None:

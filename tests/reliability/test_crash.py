@@ -165,7 +165,11 @@ class Rig:
             if self.outcomes["temporary file left"] == 1:  # `check` reads it all: once
                 checked = invoke(["--file", str(self.log), "check"], self.home)
                 assert checked.code == 1
-                assert checked.out.splitlines() == [
+                # large_log repeats one stamp on purpose: check says so in one line
+                said = [line for line in checked.out.splitlines()
+                        if not line.endswith("[duplicate-stamp]")]
+                assert len(said) == len(checked.out.splitlines()) - 1
+                assert said == [
                     f"{p}: left by an interrupted rewrite; worklog removes it on its next "
                     "rewrite [leftover]" for p in leftovers]
             added = invoke(["--file", str(self.log), "add", "after the crash"], self.home,

@@ -44,10 +44,12 @@ CASES: dict[str, Case] = {
                           "{log}: no entry stamped '10:00 2014-02-10'"),
     "bad tag": Case(["add", "--tags", "1, 2", "x"], 2,
                     "--tags: '1' is not a tag (1-32 letters, digits or _-+./#&@, at most 3 "
-                    "words, at least one letter, no final '.')"),
+                    "words, at least one letter, no final '.', "
+                           "no file name, no capital first when of several words)"),
     "a stamp as tag": Case(["add", "--tags", "10:00 2026-11-26", "x"], 2,
                            "--tags: '10:00 2026-11-26' is not a tag (1-32 letters, digits or "
-                           "_-+./#&@, at most 3 words, at least one letter, no final '.')"),
+                           "_-+./#&@, at most 3 words, at least one letter, no final '.', "
+                           "no file name, no capital first when of several words)"),
     "too many tags": Case(["add", "--tags", ",".join(f"t{i}" for i in range(11)), "x"], 2,
                           "--tags: at most 10 tags"),
     "unknown item": Case(["start", "9"], 2,

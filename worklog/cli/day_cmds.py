@@ -163,7 +163,8 @@ def _day_start(entries: Sequence[Entry], day: date, now: datetime, start: it.HM 
     it is first opened in the morning), else now."""
     if start is not None:
         return start
-    first = next((e for e in entries if e.day == day), None)
+    first = min((e for e in entries if e.day == day and e.stamp.has_time),
+                key=lambda e: e.stamp.when, default=None)
     return pl.hm_of(first.stamp.when if first is not None else now)
 
 

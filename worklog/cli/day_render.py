@@ -87,7 +87,8 @@ def _item_line(sess: Session, item: pl.PlanItem, width: int | None) -> str:
 
 def _entry_line(sess: Session, entry: Entry) -> str:
     tags = ", ".join(entry.tags)
-    return (sess.style(f"{entry.stamp.when:%H:%M}", fg="cyan") + f"  {entry.kind:<8}  "
+    clock = f"{entry.stamp.when:%H:%M}" if entry.stamp.has_time else "--:--"  # a day heading
+    return (sess.style(clock, fg="cyan") + f"  {entry.kind:<8}  "
             + (f"{tags}  " if tags else "") + pl.entry_summary(entry))
 
 

@@ -294,7 +294,9 @@ def _show_stamp(sess: Session, buf: bytes | Any, stamp: str, links: bool) -> Non
 
 
 def _stamped(timeline: Timeline, when: datetime) -> list[Entry]:
-    return [e for e in timeline.entries(when.date(), when.date()) if e.stamp.when == when]
+    """The entries stamped ``when`` (a day heading has no time: never one of them)."""
+    return [e for e in timeline.entries(when.date(), when.date())
+            if e.stamp.has_time and e.stamp.when == when]
 
 
 def _print_entries(sess: Session, entries: Iterable[Entry]) -> None:

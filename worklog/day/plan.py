@@ -15,7 +15,7 @@ from datetime import date, datetime
 from worklog.errors import UsageError
 from worklog.format import constructs as c
 from worklog.format import items as it
-from worklog.format.document import Document, Entry
+from worklog.format.document import Document, Entry, newest_first
 from worklog.format.items import HM
 
 PLAN_TAG = c.PLAN_TAG
@@ -101,20 +101,26 @@ def day_plans(entries: Iterable[Entry], day: date) -> list[Entry]:
     return [e for e in entries if e.day == day and is_plan(e)]
 
 
+def _latest(plans: Iterable[tuple[int, Entry]]) -> Entry | None:
+    """The plan with the latest stamp; of plans stamped alike, the last in the file. The
+    order of the file does not matter: a file written newest-first answers the same."""
+    best = max(plans, key=lambda pair: (pair[1].stamp.when, pair[0]), default=None)
+    return None if best is None else best[1]
+
+
 def latest_plan(entries: Sequence[Entry], day: date) -> Entry | None:
-    for entry in reversed(entries):
-        if entry.day == day and is_plan(entry):
-            return entry
-    return None
+    """The day's plan: its latest plan entry (FORMAT.md K1)."""
+    return _latest((i, e) for i, e in enumerate(entries) if e.day == day and is_plan(e))
 
 
 def previous_plan(entries: Sequence[Entry], day: date) -> Entry | None:
-    """The plan of the latest day before ``day`` that has one (its last plan)."""
-    best: Entry | None = None
-    for entry in reversed(entries):
-        if entry.day < day and (best is None or entry.day > best.day) and is_plan(entry):
-            best = entry
-    return best
+    """The plan of the latest day before ``day`` that has one (its latest plan)."""
+    return _latest((i, e) for i, e in enumerate(entries) if e.day < day and is_plan(e))
+
+
+def in_time_order(entries: Sequence[Entry]) -> list[Entry]:
+    """``entries`` sorted by their stamps, entries stamped alike in file order."""
+    return sorted(entries, key=lambda e: e.stamp.when)
 
 
 def cross_reference(doc: Document, entry: Entry) -> str:
@@ -123,8 +129,10 @@ def cross_reference(doc: Document, entry: Entry) -> str:
 
 
 def reaches_before(doc: Document, day: date) -> bool:
-    """Whether a tail holds every entry of ``day`` and later (the log is in time order)."""
-    return bool(doc.entries) and doc.entries[0].day < day
+    """Whether a tail holds every entry of ``day`` and later: it starts before ``day``
+    and is in time order (a tail of a file written newest-first never is enough)."""
+    entries = doc.entries
+    return bool(entries) and entries[0].day < day and not newest_first(entries)
 
 
 def enough_for(day: date, *, previous: bool) -> Callable[[Document], bool]:
@@ -213,7 +221,7 @@ def _running(items: Sequence[PlanItem], day: date, now: datetime) -> Running | N
 def day_view(entries: Sequence[Entry], day: date, now: datetime) -> DayView:
     """The day's plan (or the proposed one), its running item and the day's entries."""
     plan = latest_plan(entries, day)
-    others = [e for e in entries if e.day == day and e is not plan]
+    others = in_time_order([e for e in entries if e.day == day and e is not plan])
     if plan is not None:
         items = plan_items(plan)
         return DayView(day, plan, None, items, others, _running(items, day, now))

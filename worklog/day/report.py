@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from worklog.day.plan import PLAN_TAG, PlanItem, is_plan, plan_items, reaches_before
+from worklog.day.plan import (
+    PLAN_TAG,
+    PlanItem,
+    is_plan,
+    latest_plan,
+    plan_items,
+    reaches_before,
+)
 from worklog.format.constructs import find_links, without_links
 from worklog.format.document import Document, Entry
 from worklog.format.items import HM, Range
@@ -59,12 +66,14 @@ class Report:
 
 
 def plans_by_day(entries: Iterable[Entry], since: date, until: date) -> dict[date, Entry]:
-    """The plan of each day in ``since..until``: its last plan entry in the file."""
-    plans: dict[date, Entry] = {}
+    """The plan of each day in ``since..until``: its latest plan entry, whatever the
+    order of the file (``latest_plan``)."""
+    by_day: dict[date, list[Entry]] = {}
     for entry in entries:
         if since <= entry.day <= until and is_plan(entry):
-            plans[entry.day] = entry
-    return plans
+            by_day.setdefault(entry.day, []).append(entry)
+    return {day: plan for day, found in by_day.items()
+            if (plan := latest_plan(found, day)) is not None}
 
 
 def item_key(text: str) -> str:
@@ -108,7 +117,7 @@ def enough_for(since: date, until: date, by: By) -> Callable[[Document], bool]:
 
 def build(entries: Sequence[Entry], since: date, until: date, by: By) -> Report:
     plans = plans_by_day(entries, since, until)
-    by_stamp = {e.stamp.when: e for e in entries} if by == "tag" else {}
+    by_stamp = {e.stamp.when: e for e in entries if e.stamp.has_time} if by == "tag" else {}
     minutes: dict[str, int] = {}
     labels: dict[str, str] = {}
     days: dict[str, set[date]] = {}

@@ -13,9 +13,15 @@ from datetime import datetime
 
 from worklog.format import constructs as c
 from worklog.format import items as it
-from worklog.format.document import Document, Entry
+from worklog.format.document import Document, Entry, backward_steps, newest_first
 from worklog.format.markers import is_conflict_marker
-from worklog.format.stamps import MARKERS, STAMP_BODY, parse_stamp_line
+from worklog.format.stamps import (
+    MARKERS,
+    STAMP_BODY,
+    names_a_day,
+    parse_stamp_line,
+    why_not_stamp,
+)
 from worklog.format.writer import is_neutralised
 
 _INDENTED_OR_TRAILED = re.compile(rf"[ \t]*(?P<stamp>{STAMP_BODY})(?P<rest>.*)")
@@ -53,22 +59,79 @@ def check(doc: Document) -> list[Problem]:
                                 "in the config (read as " +
                                 ("day-first" if doc.day_first else "month-first") + ")"))
     problems.extend(Problem(line, "bad-stamp",
-                            f"{text.strip()!r} looks like a stamp but names an impossible date "
-                            "or time: read as text")
+                            f"{text.strip()!r} looks like a stamp but {why_not_stamp(text)}: "
+                            "read as text")
                     for line, text in doc.rejected)
-    known = {entry.stamp.when for entry in doc.entries}
-    previous = None
+    problems.extend(habit_problems(doc))
+    known = {entry.stamp.when for entry in doc.entries if entry.stamp.has_time}
     for entry in doc.entries:
-        if previous is not None and entry.stamp.when < previous.stamp.when:
-            problems.append(Problem(entry.line, "order",
-                                    f"stamp {entry.stamp.text!r} is earlier than the one "
-                                    f"before it ({previous.stamp.text!r}, line {previous.line})"))
-        previous = entry
         if c.has_plan_tag(entry.tags) and entry.kind == "plan":
             problems.extend(plan_problems(entry))
     for number, (content, _) in enumerate(c.split_lines(doc.text), start=doc.first_line):
         problems.extend(_line_problems(number, content, known, doc.day_first))
     return sorted(problems, key=lambda p: p.line)
+
+
+# --- habits of people's files (S2, S6, W1) -------------------------------------------------
+
+
+def habit_problems(doc: Document) -> list[Problem]:
+    """Stamps out of order or written newest-first, stamps written twice, day headings
+    without times, date lines not taken, hour padding that differs."""
+    entries = doc.entries
+    back = backward_steps(entries)
+    found: list[Problem] = []
+    if newest_first(entries):
+        found.append(Problem(entries[0].line, "newest-first",
+                             f"the file is written newest-first ({len(back)} of {len(entries)} "
+                             "stamps are earlier than the one above them): days are read in "
+                             "time order, new entries go at the end"))
+    else:
+        found.extend(Problem(b.line, "order", f"stamp {b.stamp.text!r} is earlier than the one "
+                             f"before it ({a.stamp.text!r}, line {a.line})") for a, b in back)
+    found.extend(_duplicates(entries))
+    headings = [e for e in entries if not e.stamp.has_time]
+    if headings:
+        found.append(Problem(headings[0].line, "date-heading",
+                             f"{len(headings)} line(s) holding only a date (first "
+                             f"{headings[0].stamp.text.strip()!r}) start entries of that day "
+                             "without a time"))
+    found.extend(Problem(line, "stray-date", f"{text.strip()!r} holds only a date, but " + (
+        "not in the date shape of the file's stamps" if names_a_day(text, doc.day_first)
+        else "names no day") + ": read as text, not a day heading")
+        for line, text in doc.stray_dates)
+    return found + _padding_problems(entries)
+
+
+def _duplicates(entries: list[Entry]) -> list[Problem]:
+    """One line per stamp (or day heading) written more than once, at its second line."""
+    seen: dict[tuple[bool, datetime], list[Entry]] = {}
+    for entry in entries:
+        seen.setdefault((entry.stamp.has_time, entry.stamp.when), []).append(entry)
+    found: list[Problem] = []
+    for same in seen.values():
+        if len(same) < 2:
+            continue
+        what = "stamp" if same[0].stamp.has_time else "day heading"
+        lines = ", ".join(str(e.line) for e in same[:5]) + (", ..." if len(same) > 5 else "")
+        found.append(Problem(same[1].line, "duplicate-stamp",
+                             f"{what} {same[0].stamp.text.strip()!r} is written {len(same)} "
+                             f"times (lines {lines}): show gives every entry it starts"))
+    return found
+
+
+def _padding_problems(entries: list[Entry]) -> list[Problem]:
+    """One line when some stamps zero-pad the hour and others do not (W1 writes the
+    latest stamp's way)."""
+    padded = next((e for e in entries if e.stamp.has_time and e.stamp.shape.hour_pad), None)
+    bare = next((e for e in entries if e.stamp.has_time and e.stamp.shape.hour_pad is False),
+                None)
+    if padded is None or bare is None:
+        return []
+    later = max(padded, bare, key=lambda e: e.line)
+    return [Problem(later.line, "padding", f"hours are zero-padded in some stamps "
+                    f"({padded.stamp.text!r}, line {padded.line}) and not in others "
+                    f"({bare.stamp.text!r}, line {bare.line}): worklog writes as the latest stamp")]
 
 
 # --- the times of a day plan (C1, C2) -----------------------------------------------------

@@ -60,14 +60,28 @@ def _is_tag(tag: str) -> bool:
     )
 
 
+#: A list item (``- Created``) or a numbered point (``1. fix``) opens the line (E2).
+_LIST_START_RE = re.compile(r"-|\d+\.")
+#: A file name: ``.cpp``, or one dot and an extension of 1-4 letters (``project_config.h``).
+_FILE_NAME_RE = re.compile(r"(?:^|[ /])\.[^\W\d_]|^[^.]+\.[^\W\d_]{1,4}$")
+
+
+def _reads_as_prose(parts: list[str]) -> bool:
+    """Tags-shaped parts that a person wrote as a sentence (E2): a tag of several words
+    that starts with a capital letter (``Эксперимент с DS3231``, ``BOOT отключен``), or
+    one naming a file."""
+    return any(_FILE_NAME_RE.search(part) or (" " in part and part[0].isupper())
+               for part in parts)
+
+
 def parse_tags_line(line: str) -> list[str] | None:
     """The tags of a tags line, or None when ``line`` is not one (rule E2)."""
-    if not line or line[0].isspace():
+    if not line or line[0].isspace() or _LIST_START_RE.match(line):
         return None
     parts = [part.strip(" ") for part in line.rstrip(" \t").split(",")]
     if not 1 <= len(parts) <= MAX_TAGS or not all(_is_tag(part) for part in parts):
         return None
-    return parts
+    return None if _reads_as_prose(parts) else parts
 
 
 def format_tags(tags: list[str]) -> str:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from itertools import pairwise
 
 from worklog.format import constructs as c
 from worklog.format import items as it
@@ -20,7 +21,11 @@ from worklog.format.stamps import (
     Candidate,
     Shape,
     Stamp,
+    date_shape,
+    earlier,
+    find_date_lines,
     find_stamp_lines,
+    heading_from_match,
     infer_day_first,
     stamp_from_match,
 )
@@ -185,6 +190,9 @@ class Document:
     day_first: bool = True
     day_order_decided: bool = True
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of S5 lines
+    #: (line, text) of date-only lines not taken as day headings (S6): the shape differs
+    #: from every stamp's, or the date is impossible.
+    stray_dates: list[tuple[int, str]] = field(default_factory=list)
     first_line: int = 1
 
     @property
@@ -204,13 +212,28 @@ class Document:
         filled from up to ``evidence`` earlier stamps."""
         if not self.entries:
             return DEFAULT_SHAPE
-        latest = self.entries[-1].stamp.shape
-        others = (e.stamp.shape for e in reversed(self.entries[-evidence:-1]))
+        timed = [e for e in self.entries[-evidence:] if e.stamp.has_time]
+        if not timed:
+            return DEFAULT_SHAPE
+        latest = timed[-1].stamp.shape
+        others = (e.stamp.shape for e in reversed(timed[:-1]))
         return latest.resolve_padding(others)
 
     def with_text(self, text: str) -> bytes:
         """The file's bytes with ``text`` in place of the document's text."""
         return self.codec.bom + self.codec.encode(text) + self.trailer
+
+
+def backward_steps(entries: list[Entry]) -> list[tuple[Entry, Entry]]:
+    """The pairs of consecutive entries whose second stamp is earlier than the first."""
+    return [(a, b) for a, b in pairwise(entries) if earlier(b.stamp, a.stamp)]
+
+
+def newest_first(entries: list[Entry]) -> bool:
+    """Whether entries are written newest-first (each day above the one before): more
+    steps back in time than forward, and at least two."""
+    back = len(backward_steps(entries))
+    return back >= 2 and back > len(entries) - 1 - back
 
 
 def last_newline(text: str) -> str | None:
@@ -245,16 +268,21 @@ def parse_text(
     day_first, decided = infer_day_first(candidates, opts.day_first)
     doc = Document(codec, text, trailer, day_first=day_first, day_order_decided=decided,
                    first_line=first_line)
+    stamps = [(c.match, stamp_from_match(c.match, day_first)) for c in candidates]
+    shapes = {date_shape(m) for m, stamp in stamps if stamp is not None}
+    marks: list[tuple[re.Match[str], Stamp | None, bool]] = [(m, s, True) for m, s in stamps]
+    if shapes:
+        marks += [(m, heading_from_match(m, day_first), False) for m in find_date_lines(text)]
+        marks.sort(key=lambda mark: mark[0].start("stamp"))
     line = first_line
     pos = 0
     previous: Entry | None = None
-    for cand in candidates:
-        start = cand.match.start("stamp")
+    for match, stamp, timed in marks:
+        start = match.start("stamp")
         line += count_breaks(text, pos, start)
         pos = start
-        stamp = stamp_from_match(cand.match, day_first)
-        if stamp is None:
-            doc.rejected.append((line, cand.match.group("stamp")))
+        if stamp is None or (not timed and date_shape(match) not in shapes):
+            (doc.rejected if timed else doc.stray_dates).append((line, match.group("stamp")))
             continue
         if previous is not None:
             previous.end = start

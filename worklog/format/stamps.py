@@ -29,7 +29,7 @@ _MARKER_PAIR = {m: pair for pair in MARKERS for m in pair}
 
 _TIME = (
     rf"(?:(?P<pre>{_MARKER_RE}){_DM} {_DM})?"
-    r"(?P<h>\d{1,2}):(?P<mi>\d\d)"
+    r"(?P<h>\d{1,2})(?P<ts>[:.])(?P<mi>\d\d)"
     rf"(?:{_DM} {_DM}(?P<post>{_MARKER_RE}))?"
 )
 _DATE = (
@@ -48,6 +48,13 @@ _AFTER_BREAK_RE = re.compile(rf"[\r\n]{_FIRST_CHARS}(?P<stamp>{STAMP_BODY}){_LIN
 _AT_START_RE = re.compile(rf"(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
 _STAMP_FULL_RE = re.compile(rf"(?P<stamp>{STAMP_BODY})[ \t{DIRECTION_MARKS}]*")
 _LONE_CR_RE = re.compile(r"\r(?!\n)")
+#: A line holding only a DATE (rule S6, a date-only day heading), like the stamp patterns.
+DATE_BODY = rf"{_DM}{_DATE}{_DM}"
+_DATE_AT_START_RE = re.compile(rf"(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
+_DATE_AFTER_LF_RE = re.compile(rf"\n(?=[\d{DIRECTION_MARKS}])(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
+_DATE_AFTER_BREAK_RE = re.compile(
+    rf"[\r\n](?=[\d{DIRECTION_MARKS}])(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
+_DATE_FULL_RE = re.compile(rf"(?P<stamp>{DATE_BODY})[ \t{DIRECTION_MARKS}]*")
 
 
 def find_stamp_lines(text: str) -> Iterator[re.Match[str]]:
@@ -57,6 +64,37 @@ def find_stamp_lines(text: str) -> Iterator[re.Match[str]]:
         yield first
     pattern = _AFTER_BREAK_RE if _LONE_CR_RE.search(text) else _AFTER_LF_RE
     yield from pattern.finditer(text)
+
+
+def find_date_lines(text: str) -> Iterator[re.Match[str]]:
+    """Every line of ``text`` holding only a date (a day heading if its shape fits, S6)."""
+    first = _DATE_AT_START_RE.match(text)
+    if first is not None:
+        yield first
+    pattern = _DATE_AFTER_BREAK_RE if _LONE_CR_RE.search(text) else _DATE_AFTER_LF_RE
+    yield from pattern.finditer(text)
+
+
+def looks_like_date_line(line: str) -> bool:
+    """Whether ``line`` holds only a date, possible or not (for rule W4)."""
+    return _DATE_FULL_RE.fullmatch(line) is not None
+
+
+def names_a_day(line: str, day_first: bool) -> bool:
+    """Whether a date-only ``line`` names a day that exists (S6)."""
+    match = _DATE_FULL_RE.fullmatch(line)
+    return match is not None and heading_from_match(match, day_first) is not None
+
+
+def date_shape(match: re.Match[str]) -> tuple[bool, str]:
+    """Of a stamp or date match: whether its year is last, and its date separator."""
+    year_last = match.group("y2") is not None
+    return year_last, match.group("s2") if year_last else match.group("s1")
+
+
+def dot_time_misplaced(match: re.Match[str]) -> bool:
+    """A dot between hour and minute with a date not written with dots (S2): text."""
+    return match.group("ts") == "." and date_shape(match)[1] != "."
 
 
 def looks_like_stamp_line(line: str) -> bool:
@@ -82,6 +120,8 @@ class Shape:
     hour_pad: bool | None = True
     month_pad: bool | None = True
     day_pad: bool | None = True
+    #: ``:`` as Notepad writes it, or ``.`` where a person wrote the time so (S2).
+    time_sep: str = ":"
 
     @property
     def family(self) -> tuple[str, str, str, tuple[str, str]]:
@@ -118,7 +158,7 @@ class Shape:
             marker = self.markers[1] if hour >= 12 else self.markers[0]
             hour = hour % 12 or 12
         time = f"{hour:02d}" if self.hour_pad else str(hour)
-        time += f":{when.minute:02d}"
+        time += f"{self.time_sep}{when.minute:02d}"
         if self.marker_pos == "before":
             time = f"{marker} {time}"
         elif self.marker_pos == "after":
@@ -141,10 +181,21 @@ class Stamp:
     when: datetime
     text: str
     shape: Shape
+    #: False for a date-only day heading (S6): ``when`` is then that day at 00:00.
+    has_time: bool = True
 
     @property
     def iso(self) -> str:
-        return self.when.strftime("%Y-%m-%dT%H:%M")
+        """``YYYY-MM-DDTHH:MM``, or ``YYYY-MM-DD`` for a day heading without a time."""
+        return self.when.strftime("%Y-%m-%dT%H:%M" if self.has_time else "%Y-%m-%d")
+
+
+def earlier(later: Stamp, before: Stamp) -> bool:
+    """Whether ``later`` names an earlier time than ``before``; a day heading (S6) is
+    compared by its day only."""
+    if later.has_time and before.has_time:
+        return later.when < before.when
+    return later.when.date() < before.when.date()
 
 
 @dataclass(frozen=True)
@@ -185,22 +236,11 @@ def _padding(field: str) -> bool | None:
 def stamp_from_match(match: re.Match[str], day_first: bool) -> Stamp | None:
     """The stamp a match names, or None when its date or time is impossible (rule S5)."""
     parsed = _hour(match)
-    if parsed is None:
+    if parsed is None or dot_time_misplaced(match):
         return None
     hour, marker_pos, markers = parsed
     minute = int(match.group("mi"))
-    if match.group("y1") is not None:
-        order: DateOrder = "ymd"
-        sep = match.group("s1")
-        year, month_s, day_s = match.group("y1"), match.group("m1"), match.group("d1")
-    else:
-        order = "dmy" if day_first else "mdy"
-        sep = match.group("s2")
-        year = match.group("y2")
-        month_s, day_s = (
-            (match.group("b"), match.group("a")) if day_first
-            else (match.group("a"), match.group("b"))
-        )
+    order, sep, year, month_s, day_s = _date_fields(match, day_first)
     try:
         when = datetime(int(year), int(month_s), int(day_s), hour, minute)
     except ValueError:
@@ -213,8 +253,38 @@ def stamp_from_match(match: re.Match[str], day_first: bool) -> Stamp | None:
         hour_pad=_padding(match.group("h")),
         month_pad=_padding(month_s),
         day_pad=_padding(day_s),
+        time_sep=match.group("ts"),
     )
     return Stamp(when, match.group("stamp"), shape)
+
+
+def _date_fields(match: re.Match[str], day_first: bool) -> tuple[DateOrder, str, str, str, str]:
+    """Order, separator, year, month and day of a stamp's or date line's DATE."""
+    if match.group("y1") is not None:
+        return "ymd", match.group("s1"), match.group("y1"), match.group("m1"), match.group("d1")
+    a, b = match.group("a"), match.group("b")
+    month_s, day_s = (b, a) if day_first else (a, b)
+    return ("dmy" if day_first else "mdy"), match.group("s2"), match.group("y2"), month_s, day_s
+
+
+def heading_from_match(match: re.Match[str], day_first: bool) -> Stamp | None:
+    """The day a date-only line names (S6), as a stamp without a time; None if impossible."""
+    order, sep, year, month_s, day_s = _date_fields(match, day_first)
+    try:
+        when = datetime(int(year), int(month_s), int(day_s))
+    except ValueError:
+        return None
+    shape = Shape(order=order, sep=sep, hour_pad=None, month_pad=_padding(month_s),
+                  day_pad=_padding(day_s))
+    return Stamp(when, match.group("stamp"), shape, has_time=False)
+
+
+def why_not_stamp(line: str) -> str:
+    """Why a stamp-shaped ``line`` that is no stamp line was read as text (S2, S5)."""
+    match = _STAMP_FULL_RE.fullmatch(line)
+    if match is not None and dot_time_misplaced(match):
+        return "has a dot between hour and minute, a stamp only with a date written with dots"
+    return "names an impossible date or time"
 
 
 def parse_stamp_line(line: str, day_first: bool = True) -> Stamp | None:
@@ -314,7 +384,7 @@ def stamp_line_bytes_re(encoding: str, lone_cr: bool = False) -> re.Pattern[byte
     words = encoded(m for pair in MARKERS for m in pair)
     dm = b"(?:" + b"|".join(re.escape(m) for m in marks) + b")*" if marks else b""
     marker = b"(?:" + b"|".join(re.escape(w) for w in words) + b")"
-    time = (b"(?:" + marker + dm + b" " + dm + b")?" + rb"\d{1,2}:\d\d"
+    time = (b"(?:" + marker + dm + b" " + dm + b")?" + rb"\d{1,2}[:.]\d\d"
             + b"(?:" + dm + b" " + dm + marker + b")?")
     date = (rb"(?:\d{4}(?P<s1>[-/.])\d{1,2}(?P=s1)\d{1,2}"
             rb"|\d{1,2}(?P<s2>[-/.])\d{1,2}(?P=s2)\d{4})")

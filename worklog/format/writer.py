@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from worklog.errors import UsageError
 from worklog.format.constructs import format_tags, parse_tags_line, split_lines
-from worklog.format.stamps import STAMP_BODY
+from worklog.format.stamps import STAMP_BODY, looks_like_date_line
 
 #: A stamp at the start of a line, whatever follows it.
 _STAMP_START_RE = re.compile(STAMP_BODY)
@@ -31,8 +31,9 @@ class Style:
 
 
 def needs_neutralising(line: str) -> bool:
-    """Whether ``line`` reads as a stamp line, or starts with a stamp followed by text (W4)."""
-    return _STAMP_START_RE.match(line) is not None
+    """Whether ``line`` reads as a stamp line, starts with a stamp followed by text, or
+    holds only a date (a day heading, S6) (W4)."""
+    return _STAMP_START_RE.match(line) is not None or looks_like_date_line(line)
 
 
 def is_neutralised(line: str) -> bool:
@@ -65,7 +66,8 @@ def check_tags(tags: Sequence[str]) -> list[str]:
             if parse_tags_line(tag) is None:
                 raise UsageError(
                     f"--tags: {tag!r} is not a tag (1-32 letters, digits or _-+./#&@, "
-                    "at most 3 words, at least one letter, no final '.')"
+                    "at most 3 words, at least one letter, no final '.', no file name, "
+                    "no capital first when of several words)"
                 )
         raise UsageError("--tags: at most 10 tags")
     return cleaned

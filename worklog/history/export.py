@@ -62,7 +62,7 @@ def entry_record(entry: Entry) -> dict[str, Any]:
     has a ``todos`` key too."""
     email = entry.email
     record: dict[str, Any] = {
-        "stamp": iso_minutes(entry.stamp.when),
+        "stamp": iso_minutes(entry.stamp.when) if entry.stamp.has_time else entry.stamp.iso,
         "stamp_text": entry.stamp.text,
         "line": entry.line,
         "tags": list(entry.tags),

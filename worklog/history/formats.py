@@ -86,7 +86,8 @@ def _with_links(line: str, targets: set[datetime], day_first: bool) -> str:
 
 
 def _heading(entry: Entry) -> str:
-    parts = [entry.stamp.when.strftime("%H:%M"), entry.kind]
+    clock = entry.stamp.when.strftime("%H:%M") if entry.stamp.has_time else "--:--"  # S6
+    parts = [clock, entry.kind]
     if entry.tags:
         parts.append(", ".join(entry.tags))
     return "### " + " · ".join(escape_markdown(clean(p)) for p in parts)
@@ -286,6 +287,7 @@ def _components(entry: Entry, uid: str, stamp: datetime, targets: set[datetime])
 def _common(component: Any, uid: str, stamp: datetime, entry: Entry) -> None:
     component.add("uid", uid)
     component.add("dtstamp", stamp)
-    component.add("dtstart", entry.stamp.when)
+    # a day heading (FORMAT.md S6) names a day, no time: an all-day start
+    component.add("dtstart", entry.stamp.when if entry.stamp.has_time else entry.stamp.when.date())
     if entry.tags:
         component.add("categories", [clean(t) for t in entry.tags])

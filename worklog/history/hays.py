@@ -140,6 +140,23 @@ def byte_breaks(buf: Buffer, start: int, end: int, *, lone_cr: bool) -> int:
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
+#: A line holding only a date (a possible day heading, FORMAT.md S6) in the bytes of an
+#: ASCII-compatible file: at the start, after an LF, or after a CR (a CR before a digit
+#: is a lone one). A literal first byte keeps each search at memory speed.
+_DATE_LINE_BODY = rb"\d{1,4}([./-])\d{1,2}\1\d{1,4}[ \t]*(?:[\r\n]|\Z)"
+_DATE_LINE_AT = re.compile(_DATE_LINE_BODY)
+_DATE_LINE_AFTER_LF = re.compile(b"\n" + _DATE_LINE_BODY)
+_DATE_LINE_AFTER_CR = re.compile(b"\r" + _DATE_LINE_BODY)
+
+
+def has_date_lines(buf: Buffer, start: int, stop: int) -> bool:
+    """Whether ``buf[start:stop]`` holds a line of a date alone: entries may then start
+    where no stamp line is, and what counts spans between stamp lines cannot be used."""
+    return (_DATE_LINE_AT.match(buf, start, stop) is not None
+            or _DATE_LINE_AFTER_LF.search(buf, start, stop) is not None
+            or _DATE_LINE_AFTER_CR.search(buf, start, stop) is not None)
+
+
 def has_lone_cr(buf: Buffer, begin: int, end: int | None = None) -> bool:
     """Whether a CR not followed by LF breaks a line somewhere (a window at a time)."""
     found = False

@@ -30,13 +30,14 @@ from worklog.format.encoding import Codec, codec_from_head, detect
 from worklog.format.stamps import (
     Candidate,
     Stamp,
+    find_date_lines,
     find_stamp_lines,
     infer_day_first,
     shown_day_first,
 )
 from worklog.history.filters import EntryFilter
 from worklog.history.finders import bytes_finder, single_byte
-from worklog.history.hays import BytesHay, TextHay
+from worklog.history.hays import BytesHay, TextHay, has_date_lines
 from worklog.history.query import Query
 from worklog.history.scan import (
     YEAR_LAST,
@@ -250,8 +251,11 @@ class Searcher:
         """How many entries match (the fast path when hits need no line check)."""
         plan = self._plan()
         if plan is not None and plan[1]:
-            return count_entries(self._bytes_hay(plan[0], plan[2]))
-        return sum(1 for _ in self.hits())
+            hay = self._bytes_hay(plan[0], plan[2])
+            start, stop, _ = self._stretch()
+            if not has_date_lines(self.buf, start, stop):
+                return count_entries(hay)
+        return sum(1 for _ in self.hits())  # day headings (S6) split spans: count entries
 
     def _bytes_hay(self, finder: Finder, encoding: str) -> BytesHay:
         start, stop, _ = self._stretch()
@@ -268,8 +272,10 @@ class Searcher:
         for span in scan_spans(self._bytes_hay(finder, encoding), self._stretch()[2]):
             source = self.log.decode(self.buf[span.start : span.end])
             hit = self.log.hit(span.line, source)
-            if (certain or _any_line(self.query, source)) and (keep is None or keep(hit)):
-                yield hit
+            for part in _by_heading(hit):
+                if ((certain and part is hit) or _any_line(self.query, part.source)) \
+                        and (keep is None or keep(part)):
+                    yield part
 
     def _text_hits(self, keep: Callable[[Hit], bool] | None) -> Iterator[Hit]:
         pattern = self.query.block_re()
@@ -278,10 +284,23 @@ class Searcher:
             hay = TextHay(segment, pattern, self.day_order)
             for span in scan_spans(hay, line):
                 source = segment[span.start : span.end]
-                hit = self.log.hit(span.line, source)
-                if _any_line(self.query, source) and (keep is None or keep(hit)):
-                    yield hit
+                for part in _by_heading(self.log.hit(span.line, source)):
+                    if _any_line(self.query, part.source) and (keep is None or keep(part)):
+                        yield part
             line += count_breaks(segment)
+
+
+def _by_heading(hit: Hit) -> list[Hit]:
+    """A hit whose span holds date-only day headings (FORMAT.md S6): one hit per entry
+    of the span, each with its entry parsed already; else the hit itself."""
+    if next(find_date_lines(hit.source), None) is None or len(hit.entry.doc.entries) < 2:
+        return [hit]
+    parts = []
+    for entry in hit.entry.doc.entries:
+        part = Hit(entry.line, entry.source, hit.codec, hit.day_order)
+        part.__dict__.update(entry=entry, stamp=entry.stamp)  # the span's parse holds it
+        parts.append(part)
+    return parts
 
 
 def _encodable(text: str, encoding: str) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from worklog.format.constructs import parse_tags_line
+from worklog.history.hays import has_date_lines
 from worklog.history.timeline import Timeline
 
 
@@ -47,7 +48,9 @@ def log_tags(timeline: Timeline) -> list[TagUse]:
 def _tagged(timeline: Timeline) -> Iterator[tuple[list[str], datetime, int]]:
     bounds = timeline.bounds()
     heads = timeline.heads(bounds)
-    if heads is None:  # UTF-16: the entries, parsed a piece at a time
+    if heads is not None and has_date_lines(timeline.buf, bounds.start, bounds.stop):
+        heads = None  # day headings (S6) start entries at no stamp line
+    if heads is None:  # UTF-16 or day headings: the entries, parsed a piece at a time
         yield from ((e.tags, e.stamp.when, e.line) for e in timeline.read(bounds))
         return
     for head in heads:
