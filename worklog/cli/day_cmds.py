@@ -16,15 +16,22 @@ from typing import Annotated, Any
 import typer
 
 from worklog.cli.completion import choices, complete_item
-from worklog.cli.day_render import render_report, render_view, report_record, view_record
+from worklog.cli.day_render import (
+    render_report,
+    render_view,
+    report_csv,
+    report_record,
+    view_record,
+)
 from worklog.cli.output import echo_lines
 from worklog.cli.session import Session, session
 from worklog.day import edits as ed
 from worklog.day import plan as pl
 from worklog.day import report as rp
+from worklog.day.evidence import evidence as evidence_of
 from worklog.errors import UsageError, WorklogError
 from worklog.format import items as it
-from worklog.format.dates import parse_day, typed_range
+from worklog.format.dates import parse_day, parse_duration, typed_range
 from worklog.format.document import Document, Entry
 from worklog.format.writer import Style, render_append
 from worklog.store.logfile import LogFile, Tail
@@ -339,18 +346,36 @@ def report(
                                               help="Up to this day, included.")] = None,
     by: Annotated[str, typer.Option("--by", metavar="BY", autocompletion=choices(rp.BY_CHOICES),
                                     help="Rows by day, item or tag.")] = "day",
+    round_to: Annotated[str | None, typer.Option(
+        "--round", metavar="DURATION",
+        help="Round each item's time of a day to the nearest 15m, 6m, 1h...")] = None,
+    evidence: Annotated[bool, typer.Option(
+        "--evidence", help="Also list, per day, activity outside every worked range and "
+                           "ranges with no activity.")] = False,
+    as_csv: Annotated[bool, typer.Option(
+        "--csv", help="Print the rows as CSV (docs/CLI.md has the columns).")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Time worked, from the ranges of the day plans (the last plan of each day)."""
+    """Time worked, from the ranges of the day plans (the last plan of each day), with
+    gaps, overlaps, items planned and done, carried items, and the balance against the
+    daily target of the configuration."""
     sess = session(ctx)
     if by not in rp.BY_CHOICES:
         raise UsageError(f"--by: {by!r} is not one of {', '.join(rp.BY_CHOICES)}")
+    if as_csv and as_json:
+        raise UsageError("--csv: not with --json")
     by_ = next(b for b in rp.BY_CHOICES if b == by)
+    step = 0 if round_to is None else parse_duration(round_to, option="--round")
+    if round_to is not None and step == 0:
+        raise UsageError(f"--round: {round_to!r} rounds to nothing; give a duration like 15m")
     first, last = _period(sess, day, week, month, since, until)
-    log = sess.log
-    tail = log.load_tail(rp.enough_for(first, last, by_))
-    result = rp.build(tail.doc.entries, first, last, by_)
-    if as_json:
-        _print_json(report_record(result))
+    tail = sess.log.load_tail(rp.enough_for(first, last, by_))
+    entries = tail.doc.entries
+    result = rp.build(entries, first, last, by_, round_to=step, target=sess.config.target)
+    found = evidence_of(entries, first, last) if evidence else None
+    if as_csv:
+        typer.echo(report_csv(result), nl=False)
+    elif as_json:
+        _print_json(report_record(result, found))
     else:
-        echo_lines(_printable(line) for line in render_report(sess, result))
+        echo_lines(_printable(line) for line in render_report(sess, result, found))

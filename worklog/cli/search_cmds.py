@@ -360,14 +360,15 @@ def export(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Option(
         "--format", metavar="FORMAT", autocompletion=complete_format,
-        help="json, markdown or ics.")] = "json",
+        help="json, markdown, ics, timeclock (hledger) or csv.")] = "json",
     since: SinceOption = None,
     until: UntilOption = None,
     tag: TagOption = None,
     kind: KindOption = None,
 ) -> None:
     """Every entry as data (JSON), for reading (Markdown) or for calendars (iCalendar:
-    entries as VJOURNAL, plan items as VTODO), in file order."""
+    entries as VJOURNAL, worked ranges as VEVENT, tasks as VTODO), in file order; the
+    worked ranges as hledger's timeclock or as CSV."""
     from worklog.history import formats as export_formats  # noqa: PLC0415
 
     sess = session(ctx)
@@ -380,6 +381,20 @@ def export(
         _export(sess, fmt, flt.select(doc.entries))
 
 
+def _pieces(sess: Session, fmt: str, selected: Iterable[Entry]) -> Iterator[str]:
+    from worklog.history import formats as export_formats  # noqa: PLC0415
+
+    if fmt == "timeclock":
+        from worklog.history.timeclock import timeclock  # noqa: PLC0415
+
+        return timeclock(selected)
+    if fmt == "csv":
+        from worklog.history.csv_export import csv_rows  # noqa: PLC0415
+
+        return csv_rows(selected)
+    return export_formats.markdown(selected, sess.log_path.name)
+
+
 def _export(sess: Session, fmt: str, selected: Iterable[Entry]) -> None:
     from worklog.history import formats as export_formats  # noqa: PLC0415
 
@@ -390,9 +405,9 @@ def _export(sess: Session, fmt: str, selected: Iterable[Entry]) -> None:
         for piece in json_array(entry_record(e) for e in selected):
             out.write(piece)
         out.flush()
-    elif fmt == "markdown":
+    elif fmt in ("markdown", "timeclock", "csv"):
         out = _stdout()
-        for piece in export_formats.markdown(selected, sess.log_path.name):
+        for piece in _pieces(sess, fmt, selected):
             out.write(piece)
         out.flush()
     else:

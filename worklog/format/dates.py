@@ -28,6 +28,8 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _SHORT = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3,
           "fri": 4, "sat": 5, "sun": 6}
 _WEEKDAY = {**{name: n for n, name in enumerate(_WEEKDAYS)}, **_SHORT}
+#: Weekday names and their short forms, Monday 0.
+WEEKDAY_NUMBERS: dict[str, int] = dict(_WEEKDAY)
 _AGO_RE = re.compile(r"(?P<n>\d+)\s+(?P<unit>day|week|month|year)s?\s+ago")
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 _ISO_RE = re.compile(r"(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})"
@@ -193,3 +195,22 @@ def stamp_candidates(text: str, *, option: str = "STAMP", day_first: bool = True
     first = parse_stamp_arg(text, option=option, day_first=day_first)
     other = parse_stamp(text, not day_first)
     return [first] if other is None or other.when == first else [first, other.when]
+
+
+_DURATION_RE = re.compile(r"(?:(?P<h>\d{1,3})h(?:(?P<hm>\d{1,2})m?)?|(?P<m>\d{1,4})m?|"
+                          r"(?P<ch>\d{1,3}):(?P<cm>\d\d))")
+
+
+def parse_duration(text: str, *, option: str = "DURATION") -> int:
+    """A duration typed by a person, in minutes: ``8h``, ``7h30``, ``7h30m``, ``90m``,
+    ``90`` (minutes), ``7:30``; a UsageError names the option otherwise."""
+    value = text.strip().lower().replace(" ", "")
+    match = _DURATION_RE.fullmatch(value)
+    if match is None or (match["hm"] is not None and int(match["hm"]) > 59) or \
+            (match["cm"] is not None and int(match["cm"]) > 59):
+        raise UsageError(f"{option}: {text!r} is not a duration (try 8h, 7h30, 45m)")
+    if match["h"] is not None:
+        return int(match["h"]) * 60 + int(match["hm"] or 0)
+    if match["ch"] is not None:
+        return int(match["ch"]) * 60 + int(match["cm"])
+    return int(match["m"])

@@ -21,7 +21,7 @@ from typing import Any
 from worklog.format.constructs import LINK_RE, Item, Transcript
 from worklog.format.document import Entry
 
-FORMATS = ("json", "markdown", "ics")
+FORMATS = ("json", "markdown", "ics", "timeclock", "csv")
 PRODID = "-//worklog//worklog export//EN"
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
@@ -212,8 +212,9 @@ def _uids(entries: list[Entry]) -> list[str]:
 
 
 def ics(entries: Iterable[Entry], name: str, now: datetime) -> bytes:
-    """The entries as an iCalendar calendar: VJOURNAL entries, VTODO plan items."""
-    from icalendar import Calendar, Journal, Todo  # noqa: PLC0415 - only for this format
+    """The entries as an iCalendar calendar: VJOURNAL entries, VEVENT worked ranges and
+    one VTODO per task."""
+    from icalendar import Calendar, Journal  # noqa: PLC0415 - only for this format
 
     listed = list(entries)
     uids = _uids(listed)
@@ -237,20 +238,10 @@ def ics(entries: Iterable[Entry], name: str, now: datetime) -> bytes:
             if link in by_stamp and by_stamp[link] != uid:
                 journal.add("related-to", by_stamp[link])
         cal.add_component(journal)
-        if entry.kind != "plan":
-            continue
-        for item in entry.items:
-            todo = Todo()
-            _common(todo, uid.replace("@", f"-item-{item.index}@"), stamp, entry)
-            todo.add("summary", clean(item.text) or f"item {item.n}")
-            todo.add("status", _TODO_STATUS[item.state])
-            todo.add("related-to", uid)
-            if item.state == "done":
-                todo.add("percent-complete", 100)
-            if item.ranges:
-                worked = " ".join(str(r) for r in item.ranges)
-                todo.add("description", f"worked {worked} ({item.minutes} min)")
-            cal.add_component(todo)
+    from worklog.history.calendar_items import components  # noqa: PLC0415
+
+    for component in components(listed, by_stamp, stamp):
+        cal.add_component(component)
     data: bytes = cal.to_ical()
     return data
 
