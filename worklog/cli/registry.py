@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stop": ("day_cmds", "End the running range."),
     "done": ("day_cmds", "Mark item N (done)."),
     "drop": ("day_cmds", "Mark item N (dropped)."),
-    "report": ("day_cmds", "Time worked by day, item or tag."),
+    "report": ("report_cmds", "Time worked by day, item or tag."),
     "snap": ("snap_cmds", "Snapshot a VM's disks and log it, linked to the task."),
     "snaps": ("snap_cmds", "A VM's snapshots with the log entries that made them."),
     "revert": ("snap_cmds", "Revert a VM to a snapshot and log it."),

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from worklog.errors import UsageError
+from worklog.format.items import parse_hm
 from worklog.format.stamps import parse_stamp
 
 #: The day order for a typed year-last day: True day-first, False month-first, None
@@ -214,3 +215,22 @@ def parse_duration(text: str, *, option: str = "DURATION") -> int:
     if match["ch"] is not None:
         return int(match["ch"]) * 60 + int(match["cm"])
     return int(match["m"])
+
+
+def parse_moment(text: str, now: datetime, *, option: str = "WHEN",
+                 day_first: DayOrder = True) -> datetime:
+    """A moment typed by a person: ``17:00`` (today), ``yesterday 17:00``,
+    ``2026-12-01 17:00``, ``last friday 9:30``, or a stamp in any shape."""
+    value = " ".join(text.split())
+    head, _, last = value.rpartition(" ")
+    hm = parse_hm(last)
+    if hm is not None:
+        day = parse_day(head, now.date(), option=option, day_first=day_first) if head \
+            else now.date()
+        return datetime.combine(day, time(*hm))
+    order = day_first() if callable(day_first) else day_first
+    try:
+        return parse_stamp_arg(value, option=option, day_first=order is not False)
+    except UsageError:
+        raise UsageError(f"{option}: {text!r} is not a time (try 17:00, \"yesterday 17:00\", "
+                         "\"2026-12-01 17:00\")") from None
