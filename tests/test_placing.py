@@ -58,7 +58,8 @@ def test_add_at_refuses_the_future_and_nonsense(run_cli: Runner, log: Path) -> N
     assert future.err == ("worklog: --at: 2026-12-03 09:00 is later than now "
                           "(2026-12-02 19:00); nothing was written\n")
     bad = run_cli("--file", str(log), "add", "--at", "teatime", "x", env=NOW)
-    assert bad.code == 2 and "--at: 'teatime' is not a time" in bad.err
+    assert bad.code == 2
+    assert "--at: 'teatime' is not a time" in bad.err
     assert log.read_bytes() == LOG
 
 
@@ -81,7 +82,8 @@ def test_plan_tomorrow_then_today(run_cli: Runner, log: Path) -> None:
     # a note of this evening ("evening" alone would read as a tags line: a blank line first) goes before tomorrow's plan, not after it
     note = run_cli("--file", str(log), "add", "evening", env={"WORKLOG_NOW": "2026-12-02T19:30"})
     assert note.code == 0, note.err
-    assert b"last\r\n\r\n19:30 2026-12-02\r\n\r\nevening\r\n\r\n00:00 2026-12-03" in log.read_bytes()
+    assert b"last\r\n\r\n19:30 2026-12-02\r\n\r\nevening\r\n\r\n00:00 2026-12-03" \
+        in log.read_bytes()
     assert [p for p in check(parse(log.read_bytes())) if p.code == "order"] == []
     view = run_cli("--file", str(log), "today", "--json", env={"WORKLOG_NOW": "2026-12-03T08:00"})
     assert '"text": "demo"' in view.out
