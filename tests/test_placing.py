@@ -79,8 +79,10 @@ def test_plan_tomorrow_then_today(run_cli: Runner, log: Path) -> None:
     planned = LOG + (b"\r\n00:00 2026-12-03\r\nGTD\r\n0, 9:40\r\n\r\n1, today\r\n"
                      b"1), call Jonas (from 2026-12-02)\r\n2), demo\r\n")
     assert log.read_bytes() == planned
-    # a note of this evening ("evening" alone would read as a tags line: a blank line first) goes before tomorrow's plan, not after it
-    note = run_cli("--file", str(log), "add", "evening", env={"WORKLOG_NOW": "2026-12-02T19:30"})
+    # a note of this evening goes before tomorrow's plan ("evening" alone would read as a
+    # tags line: a blank line first)
+    evening = {"WORKLOG_NOW": "2026-12-02T19:30"}
+    note = run_cli("--file", str(log), "add", "evening", env=evening)
     assert note.code == 0, note.err
     assert b"last\r\n\r\n19:30 2026-12-02\r\n\r\nevening\r\n\r\n00:00 2026-12-03" \
         in log.read_bytes()
