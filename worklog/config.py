@@ -18,11 +18,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from worklog.errors import ConfigError, UsageError
-from worklog.format.dates import WEEKDAY_NUMBERS, parse_duration
-from worklog.format.document import ParseOptions
 from worklog.format.encoding import DEFAULT_ANSI
+
+if TYPE_CHECKING:  # the parser is imported when a log is read, not for the config
+    from worklog.format.document import ParseOptions
 
 DEFAULT_LOG_NAME = "worklog.LOG"
 
@@ -39,6 +41,8 @@ class Config:
 
     @property
     def parse_options(self) -> ParseOptions:
+        from worklog.format.document import ParseOptions  # noqa: PLC0415
+
         return ParseOptions(day_first=self.day_first, ansi=self.encoding)
 
 
@@ -108,6 +112,8 @@ def _target(value: object, path: Path) -> tuple[int, ...] | None:
     """``target = "8h"`` (Monday to Friday) or ``target = { mon = "8h", ... }``."""
     if value is None:
         return None
+    from worklog.format.dates import WEEKDAY_NUMBERS, parse_duration  # noqa: PLC0415
+
     try:
         if isinstance(value, str):
             minutes = parse_duration(value, option="'target'")

@@ -6,15 +6,21 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from worklog.cli.session import Session
-from worklog.day import evidence as ev
 from worklog.day import plan as pl
 from worklog.day import report as rp
-from worklog.day import timesheet as ts
 from worklog.format import items as it
 from worklog.format.document import Entry
+
+if TYPE_CHECKING:
+    from worklog.day import evidence as ev
+    from worklog.day import timesheet as ts
+
+if TYPE_CHECKING:
+    from worklog.day import evidence as ev
+    from worklog.day import timesheet as ts
 
 BAR_WIDTH = 30
 

@@ -65,7 +65,7 @@ def report(
         "--evidence", help="Also list, per day, activity outside every worked range and "
                            "ranges with no activity.")] = False,
     as_csv: Annotated[bool, typer.Option(
-        "--csv", help="Print the rows as CSV (docs/CLI.md has the columns).")] = False,
+        "--csv", help="Print the rows as CSV (`worklog help commands` has the columns).")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Time worked, from the ranges of the day plans (the last plan of each day), with
