@@ -74,7 +74,8 @@ def _editor(tmp_path: Path, script: str) -> str:
 
 
 def test_edit_opens_at_the_entry_and_checks(run_cli: Runner, week: Path, tmp_path: Path) -> None:
-    editor = _editor(tmp_path, 'sed -i "s/^1), 09:00-12:00 13:00-18:00/1), 09:00-12:00 13:00-12:00/" "$file"')
+    swap = 's/^1), 09:00-12:00 13:00-18:00/1), 09:00-12:00 13:00-12:00/'
+    editor = _editor(tmp_path, f'sed -i "{swap}" "$file"')
     result = run_cli("--file", str(week), "edit", "09:00 2026-12-09",
                      env={"EDITOR": editor, "VISUAL": ""})
     assert (tmp_path / "args").read_text(encoding="utf-8") == f"+55 {week}\n"

@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("capture_cmds", "Run a command (no shell) and log its transcript."),
     "email": ("capture_cmds", "Append e-mails (a message or an mbox) as entries."),
     "tags": ("search_cmds", "Each tag with its count and last use."),
-    "export": ("search_cmds", "Entries as JSON, Markdown or iCalendar."),
+    "export": ("search_cmds", "Entries as JSON, Markdown, iCalendar; time as timeclock or CSV."),
     "check": ("core_cmds", "What looks wrong in the log, with file and line."),
     "edit": ("edit_cmds", "Open the log in $EDITOR at an entry, then check it."),
     "merge": ("sync_cmds", "Merge copies of the log entry by entry (a git merge driver)."),
