@@ -136,7 +136,11 @@ def test_report_text_shows_the_balance(run_cli: Runner, tmp_path: Path) -> None:
     assert ("Mon 2026-12-07: 1 of 3 done; gap 12:00-13:00 (1h00); items 2 and 3 overlap "
             "15:00-15:30 (0h30 counted twice); balance -0h30") in lines
     assert "  13:00-15:30 no activity  item 2: call with Jonas" in lines
-    assert "carried 2 day(s) since 2026-12-07: #vmbackup retention (done)" in lines
+    by_item = run_cli("--file", str(WEEK), "report", "--since", "last week", "--until",
+                      "last week", "--by", "item", env=env).out.splitlines()
+    assert "carried 2 day(s) since 2026-12-07: #vmbackup retention (done)" in by_item
+    assert "target 40h00 over 7 day(s), balance -13h38" in by_item
+    assert not any(line.startswith("Mon 2026-12-07") for line in by_item)
 
 
 def test_report_refuses_bad_round_and_csv_with_json(run_cli: Runner) -> None:

@@ -61,7 +61,8 @@ CASES: dict[str, Case] = {
     "bad count": Case(["show", "--last", "0"], 2, "Invalid value for '--last' / '-n': 0 is not "
                       "in the range x>=1. (see worklog show --help)"),
     "bad format": Case(["export", "--format", "xml"], 2,
-                       "--format: 'xml' is not a known format (json, markdown, ics, timeclock, csv)"),
+                       "--format: 'xml' is not a known format "
+                       "(json, markdown, ics, timeclock, csv)"),
     "bad kind": Case(["export", "--kind", "todo"], 2,
                      "--kind: 'todo' is not a kind (plan, email, snapshot, command, note)"),
     "bad pattern": Case(["grep", "("], 2, "PATTERN: missing ), unterminated subpattern at "

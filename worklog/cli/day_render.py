@@ -214,7 +214,8 @@ def _blank(value: int | None) -> str:
 
 
 def _report_notes(result: rp.Report) -> list[str]:
-    """Target and balance, gaps, overlaps, planned and done, carried items."""
+    """Target and balance; by day each day's items done, gaps, overlaps and balance; by
+    item the carried items."""
     lines = []
     if result.round_to:
         lines.append(f"(each item's time of a day rounded to {it.format_minutes(result.round_to)})")
@@ -222,7 +223,7 @@ def _report_notes(result: rp.Report) -> list[str]:
     if target is not None:
         lines.append(f"target {it.format_minutes(target)} over {len(result.days)} day(s), "
                      f"balance {signed_minutes(result.total_minutes - target)}")
-    for stat in result.days:
+    for stat in result.days if result.by == "day" else ():
         parts = []
         if stat.planned:
             parts.append(f"{stat.done} of {stat.planned} done"
@@ -236,7 +237,7 @@ def _report_notes(result: rp.Report) -> list[str]:
         if parts:
             lines.append(f"{stat.day:%a} {stat.day.isoformat()}: " + "; ".join(parts))
     lines.extend(f"carried {c.days} day(s) since {c.first}: {c.key} ({c.state})"
-                 for c in result.carried)
+                 for c in (result.carried if result.by == "item" else ()))
     return lines
 
 
