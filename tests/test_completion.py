@@ -51,7 +51,7 @@ def complete(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("worklog export --format ", ["json", "markdown", "ics"]),
+        ("worklog export --format ", ["json", "markdown", "ics", "timeclock", "csv"]),
         ("worklog export --format m", ["markdown"]),
         ("worklog grep --kind ", ["plan", "email", "snapshot", "command", "note"]),
         ("worklog export --kind s", ["snapshot"]),
@@ -117,7 +117,7 @@ def test_completion_loads_only_the_command_completed() -> None:
            "COMP_WORDS": "worklog export --format ", "COMP_CWORD": "3"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, env=env, check=True)
-    assert done.stdout.split() == ["json", "markdown", "ics"]
+    assert done.stdout.split() == ["json", "markdown", "ics", "timeclock", "csv"]
     loaded = done.stderr.strip().splitlines()[-1]
     assert loaded == "['worklog.cli.core_cmds', 'worklog.cli.search_cmds']"
 

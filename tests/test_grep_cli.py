@@ -235,10 +235,12 @@ def test_export_formats_cli(run_cli: Runner, sample: Callable[[str], Path]) -> N
     assert ics.code == 0, ics.err
     assert ics.out.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n")
     assert ics.out.count("BEGIN:VJOURNAL") == 2
-    assert "SUMMARY:Übergabe an Jürgen vorbereiten\r\n" in ics.out
+    # one task across its two plans, with the text of the last
+    assert 'SUMMARY:Übergabe an Jürgen vorbereiten. see"14:03 14.02.2014"\r\n' in ics.out
+    assert ics.out.count("SUMMARY:Übergabe an Jürgen") == 1
     bad = run_cli("--file", str(path), "export", "--format", "xml")
     assert (bad.code, bad.err) == (2, "worklog: --format: 'xml' is not a known format "
-                                      "(json, markdown, ics)\n")
+                                      "(json, markdown, ics, timeclock, csv)\n")
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "samples").glob("*.LOG")))

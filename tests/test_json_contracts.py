@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SAMPLES, Runner
+from tests.conftest import ROOT, SAMPLES, Runner
 from tests.libvirt_nodes import NodeDomain, NodeSnapshot, write_node
 
 NONE = type(None)
@@ -51,7 +51,20 @@ TODAY_ENTRY: Shape = {"stamp": (str,), "stamp_text": (str,), "kind": (str,),
                       "tags": (list,), "summary": (str,)}
 
 REPORT: Shape = {"since": (str, NONE), "until": (str,), "by": (str,),
-                 "total_minutes": (int,), "rows": (list,), "not_counted": (list,)}
+                 "total_minutes": (int,), "rows": (list,), "not_counted": (list,),
+                 "round_minutes": (int, NONE), "target_minutes": (int, NONE),
+                 "balance_minutes": (int, NONE), "days": (list,), "carried": (list,),
+                 "evidence": (list, NONE)}
+REPORT_DAY: Shape = {"date": (str,), "worked_minutes": (int,), "target_minutes": (int, NONE),
+                     "balance_minutes": (int, NONE), "planned": (int,), "done": (int,),
+                     "dropped": (int,), "gaps": (list,), "overlaps": (list,)}
+REPORT_GAP: Shape = {"start": (str,), "end": (str,), "minutes": (int,)}
+REPORT_OVERLAP: Shape = {"items": (list,), "start": (str,), "end": (str,), "minutes": (int,)}
+REPORT_CARRIED: Shape = {"item": (str,), "first": (str,), "days": (int,), "state": (str,)}
+REPORT_EVIDENCE: Shape = {"date": (str,), "outside": (list,), "idle": (list,)}
+REPORT_OUTSIDE: Shape = {"start": (str,), "end": (str,), "kind": (str,), "summary": (str,),
+                         "line": (int,)}
+REPORT_IDLE: Shape = {"n": (int,), "item": (str,), "start": (str,), "end": (str,)}
 REPORT_ROW: Shape = {"key": (str,), "minutes": (int,), "days": (list,)}
 REPORT_NOT_COUNTED: Shape = {"date": (str,), "n": (int,), "since": (str,)}
 
@@ -157,6 +170,24 @@ def test_report(run_cli: Runner, log: Path, by: str) -> None:
     assert_each(data["rows"], REPORT_ROW)
     assert all(isinstance(day, str) for row in data["rows"] for day in row["days"])
     assert_each(data["not_counted"], REPORT_NOT_COUNTED)
+    assert_each(data["days"], REPORT_DAY)
+    assert data["evidence"] is None
+
+
+def test_report_timesheet(run_cli: Runner, tmp_path: Path) -> None:
+    """The days, gaps, overlaps, carried items and evidence of ``report --json``."""
+    week = tmp_path / "week.LOG"
+    week.write_bytes((ROOT / "tests" / "data" / "week.LOG").read_bytes())
+    data = run_json(run_cli, week, "report", "--since", "2026-12-07", "--until",
+                    "2026-12-13", "--evidence", "--round", "15m", "--json")
+    assert_shape(data, REPORT)
+    assert_each(data["days"], REPORT_DAY)
+    assert_each([g for d in data["days"] for g in d["gaps"]], REPORT_GAP)
+    assert_each([o for d in data["days"] for o in d["overlaps"]], REPORT_OVERLAP)
+    assert_each(data["carried"], REPORT_CARRIED)
+    assert_each(data["evidence"], REPORT_EVIDENCE)
+    assert_each([a for d in data["evidence"] for a in d["outside"]], REPORT_OUTSIDE)
+    assert_each([w for d in data["evidence"] for w in d["idle"]], REPORT_IDLE)
 
 
 def test_tags(run_cli: Runner, log: Path) -> None:

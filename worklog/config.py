@@ -6,6 +6,8 @@
     day_first = true                # year-last stamps: 03/02/2014 is 3 February
     encoding = "cp1252"             # the ANSI code page of files without BOM that are not UTF-8
     libvirt_uri = "qemu:///system"  # for worklog snap
+    target = "8h"                   # report's daily target, Monday to Friday
+    # or per weekday (days left out: none):  target = { mon = "8h", fri = "6h" }
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from worklog.errors import ConfigError
-from worklog.format.document import ParseOptions
+from worklog.errors import ConfigError, UsageError
 from worklog.format.encoding import DEFAULT_ANSI
+
+if TYPE_CHECKING:  # the parser is imported when a log is read, not for the config
+    from worklog.format.document import ParseOptions
 
 DEFAULT_LOG_NAME = "worklog.LOG"
 
@@ -30,10 +35,14 @@ class Config:
     day_first: bool | None = None
     encoding: str = DEFAULT_ANSI
     libvirt_uri: str | None = None
+    #: minutes to work on each weekday, Monday first; None: no target
+    target: tuple[int, ...] | None = None
     path: Path | None = None  # where the config was read from
 
     @property
     def parse_options(self) -> ParseOptions:
+        from worklog.format.document import ParseOptions  # noqa: PLC0415
+
         return ParseOptions(day_first=self.day_first, ansi=self.encoding)
 
 
@@ -66,7 +75,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
 
 
 def _from_table(data: Mapping[str, object], path: Path, env: Mapping[str, str]) -> Config:
-    known = {"file", "day_first", "encoding", "libvirt_uri"}
+    known = {"file", "day_first", "encoding", "libvirt_uri", "target"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
@@ -94,8 +103,36 @@ def _from_table(data: Mapping[str, object], path: Path, env: Mapping[str, str]) 
         day_first=day_first,
         encoding=encoding,
         libvirt_uri=uri,
+        target=_target(data.get("target"), path),
         path=path,
     )
+
+
+def _target(value: object, path: Path) -> tuple[int, ...] | None:
+    """``target = "8h"`` (Monday to Friday) or ``target = { mon = "8h", ... }``."""
+    if value is None:
+        return None
+    from worklog.format.dates import WEEKDAY_NUMBERS, parse_duration  # noqa: PLC0415
+
+    try:
+        if isinstance(value, str):
+            minutes = parse_duration(value, option="'target'")
+            return (minutes,) * 5 + (0, 0)
+        if isinstance(value, dict):
+            days = [0] * 7
+            for key, text in value.items():
+                day = WEEKDAY_NUMBERS.get(str(key).lower())
+                if day is None:
+                    raise ConfigError(f"{path}: 'target': {key!r} is not a weekday "
+                                      "(mon, tue, ... sun)")
+                if not isinstance(text, str):
+                    raise ConfigError(f"{path}: 'target.{key}' must be a string like \"8h\"")
+                days[day] = parse_duration(text, option=f"'target.{key}'")
+            return tuple(days)
+    except UsageError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    raise ConfigError(f"{path}: 'target' must be a duration like \"8h\" or a table of "
+                      "weekdays like { mon = \"8h\", fri = \"6h\" }")
 
 
 _ASCII_SAMPLE = "".join(chr(c) for c in range(128))

@@ -63,7 +63,8 @@ CASES: dict[str, Case] = {
     "bad count": Case(["show", "--last", "0"], 2, "Invalid value for '--last' / '-n': 0 is not "
                       "in the range x>=1. (see worklog show --help)"),
     "bad format": Case(["export", "--format", "xml"], 2,
-                       "--format: 'xml' is not a known format (json, markdown, ics)"),
+                       "--format: 'xml' is not a known format "
+                       "(json, markdown, ics, timeclock, csv)"),
     "bad kind": Case(["export", "--kind", "todo"], 2,
                      "--kind: 'todo' is not a kind (plan, email, snapshot, command, note)"),
     "bad pattern": Case(["grep", "("], 2, "PATTERN: missing ), unterminated subpattern at "
@@ -112,7 +113,7 @@ CASES: dict[str, Case] = {
     "bad clock": Case(["show"], 2, "$WORKLOG_NOW: 'soon' is not an ISO time like "
                       "2026-11-26T09:40", env={"WORKLOG_NOW": "soon"}),
     "config unknown key": Case(["show"], 2, "{home}/cfg/worklog/config.toml: unknown key "
-                               "'bogus' (known: day_first, encoding, file, libvirt_uri)",
+                               "'bogus' (known: day_first, encoding, file, libvirt_uri, target)",
                                config="bogus = 1"),
     "config syntax, with its line": Case(["show"], 2, "{home}/cfg/worklog/config.toml: Invalid "
                                          "value (at line 3, column 5)",

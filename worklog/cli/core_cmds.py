@@ -7,6 +7,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,7 @@ import typer
 from worklog.cli.session import Session, session
 from worklog.errors import EXIT_FAILED, UsageError, WorklogError
 from worklog.format.check import Problem, check, day_order_words
-from worklog.format.dates import typed_range
+from worklog.format.dates import parse_moment, typed_range
 from worklog.format.writer import split_tags, text_lines
 from worklog.history.export import EntryFilter
 
@@ -60,10 +61,17 @@ def add(
         str | None, typer.Option("--tags", "-t", metavar="TAGS",
                                  help='Tags line, e.g. "libvirt, snapshot".')
     ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", metavar="WHEN",
+                                 help='Stamp it then ("yesterday 17:00", 9:40): it goes where '
+                                      "its stamp belongs in the file.")
+    ] = None,
 ) -> None:
-    """Append an entry stamped now, in the file's own stamp shape, encoding and newlines."""
+    """Append an entry stamped now, in the file's own stamp shape, encoding and newlines;
+    with --at, stamped then and written in its place among the entries."""
     sess = session(ctx)
     tag_list = split_tags(tags)
+    when = sess.now() if at is None else _moment(sess, at)
     if text == ["-"]:
         body, source = _read_stdin(), "stdin"
     elif text:
@@ -74,9 +82,25 @@ def add(
         body, source = _read_stdin(), "stdin"
     if not body.strip():
         raise WorklogError(f"{source}: the entry's text is empty; nothing was written")
-    appended = sess.log.append(tag_list, text_lines(body), sess.now())
+    if at is not None or sess.log.exists():
+        from worklog.store.placing import write_entry  # noqa: PLC0415
+
+        stamp_text = write_entry(sess.log, tag_list, text_lines(body), when)
+        typer.echo(f"added {stamp_text} to {sess.log_path}", err=True)
+        return
+    appended = sess.log.append(tag_list, text_lines(body), when)
     created = " (new file)" if appended.created else ""
     typer.echo(f"added {appended.stamp_text} to {sess.log_path}{created}", err=True)
+
+
+def _moment(sess: Session, at: str) -> datetime:
+    """``--at`` as a moment, never later than now."""
+    now = sess.now()
+    when = parse_moment(at, now, option="--at", day_first=sess.day_order)
+    if when > now:
+        raise UsageError(f"--at: {when:%Y-%m-%d %H:%M} is later than now "
+                         f"({now:%Y-%m-%d %H:%M}); nothing was written")
+    return when
 
 
 def entry_filter(

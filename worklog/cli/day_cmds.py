@@ -1,4 +1,4 @@
-"""today, plan, start, stop, done, drop, report: the day's plan and the time worked.
+"""today, plan, start, stop, done, drop: the day's plan (report: ``report_cmds``).
 
 The everyday commands read the log backwards from its end, only as far as the days they
 need (``LogFile.load_tail``), and change the day's plan entry in place through
@@ -16,17 +16,16 @@ from typing import Annotated, Any
 import typer
 
 from worklog.cli import todo_links as tl
-from worklog.cli.completion import choices, complete_item
-from worklog.cli.day_render import render_report, render_view, report_record, view_record
+from worklog.cli.completion import complete_item
+from worklog.cli.day_render import render_view, view_record
 from worklog.cli.output import echo_lines
 from worklog.cli.session import Session, session
 from worklog.day import edits as ed
 from worklog.day import plan as pl
-from worklog.day import report as rp
 from worklog.day import todos as td
 from worklog.errors import UsageError, WorklogError
 from worklog.format import items as it
-from worklog.format.dates import parse_day, typed_range
+from worklog.format.dates import parse_day
 from worklog.format.document import Document, Entry
 from worklog.format.writer import Style, render_append
 from worklog.store.logfile import LogFile, Tail
@@ -48,7 +47,6 @@ def register(app: typer.Typer) -> None:
     app.command("stop")(stop)
     app.command("done")(done)
     app.command("drop")(drop)
-    app.command("report")(report)
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -182,15 +180,21 @@ def plan(
         "--todo", metavar="STAMP[:N]",
         help="Add TODO N of the note STAMP as an item, with a see\"STAMP\" reference.")]
     = None,
+    date_: Annotated[str | None, typer.Option(
+        "--date", metavar="DAY", help="Plan this day (tomorrow, yesterday...); today by "
+                                      "default.")] = None,
 ) -> None:
     """Write the day's plan: the open items of the last plan carried over, then ITEMs.
     When the day has a plan, ITEMs are added to it (and --start sets its start)."""
     sess = session(ctx)
     log = sess.log
-    now, day = sess.now(), sess.today()
+    now, day = sess.now(), _day(sess, date_)
     texts = [tl.todo_text(sess, spec) for spec in todo or []]
     texts += [pl.clean_item_text(text) for text in items or []]
     start_hm = _start_option(start)
+    if day != sess.today():
+        _plan_other_day(sess, day, start_hm, texts, no_carry=no_carry)
+        return
     if not log.exists() or log.path.stat().st_size == 0:
         body = pl.new_plan_body(_day_start([], day, now, start_hm), pl.DEFAULT_SECTION, [],
                                 texts)
@@ -215,12 +219,54 @@ def plan(
     carried = pl.carry_over(source)
     title = pl.section_title(source)
     body = pl.new_plan_body(_day_start(doc.entries, day, now, start_hm), title, carried, texts)
-    stamp = doc.writing_shape().format(now)
-    style = Style(doc.newline, doc.text[-4:], bool(doc.entries))
-    _write(log, tail, doc.text + render_append(style, stamp, [pl.PLAN_TAG], body))
+    if doc.entries and doc.entries[-1].stamp.when > now:  # a later day planned already
+        from worklog.store.placing import write_entry  # noqa: PLC0415
+
+        stamp = write_entry(log, [pl.PLAN_TAG], body, now)
+    else:
+        stamp = doc.writing_shape().format(now)
+        style = Style(doc.newline, doc.text[-4:], bool(doc.entries))
+        _write(log, tail, doc.text + render_append(style, stamp, [pl.PLAN_TAG], body))
     origin = f" carried from {source.day}" if source is not None else ""
     _say([f"planned {day} ({stamp}): {len(carried)} item(s){origin}, {len(texts)} new",
           *ed.added_notes(len(carried) + 1, texts)])
+
+
+def _plan_other_day(sess: Session, day: date, start: it.HM | None, texts: list[str], *,
+                    no_carry: bool) -> None:
+    """``plan --date``: the plan of another day, written where its stamp belongs (W7):
+    a later day's at 0:00 of that day, an earlier day's at its start."""
+    log = sess.log
+    tail = log.load_tail(pl.enough_for(day, previous=not no_carry)) if log.exists() else None
+    entries = tail.doc.entries if tail is not None else []
+    existing = pl.latest_plan(entries, day)
+    if existing is not None and tail is not None:
+        if not texts and start is None:
+            _say([f"{day} has a plan already ({existing.stamp.text}): nothing written"])
+            return
+        new_text, notes = ed.extend_plan(tail.doc, existing, start, texts)
+        if new_text != tail.doc.text:
+            _write(log, tail, new_text)
+        _say(notes)
+        return
+    source = None if no_carry else pl.previous_plan(entries, day)
+    first = next((e for e in entries if e.day == day), None)
+    start_hm = start or (pl.hm_of(first.stamp.when) if first is not None else None) or \
+        (it.parse_hm(source.day_start or "") if source is not None else None)
+    if start_hm is None:
+        raise UsageError(f"--date {day}: when does the day start? say it with --start H:MM")
+    later = day > sess.today()
+    when = datetime.combine(day, time(0, 0) if later else time(*start_hm))
+    if not later and first is not None:
+        when = min(when, first.stamp.when)
+    carried = pl.carry_over(source)
+    body = pl.new_plan_body(start_hm, pl.section_title(source), carried, texts)
+    from worklog.store.placing import write_entry  # noqa: PLC0415
+
+    stamp = write_entry(log, [pl.PLAN_TAG], body, when)
+    origin = f" carried from {source.day}" if source is not None else ""
+    _say([f"planned {day} ({stamp}): {len(carried)} item(s){origin}, {len(texts)} new, "
+          f"start {it.format_hm(start_hm)}", *ed.added_notes(len(carried) + 1, texts)])
 
 
 # --- start, stop, done, drop ------------------------------------------------------------
@@ -342,55 +388,3 @@ def stop(ctx: typer.Context, at: AtOption = None) -> None:
         edit.notes.append(f"(in the plan of {target.day})")
     _write(log, tail, edit.apply(tail.doc.text))
     _say(edit.notes)
-
-
-# --- report -----------------------------------------------------------------------------
-
-
-def _period(sess: Session, day: bool, week: bool, month: bool, since: str | None,
-            until: str | None) -> tuple[date, date]:
-    chosen = sum([day, week, month])
-    if chosen > 1 or (chosen and (since or until)):
-        raise UsageError("choose one of --day, --week, --month, or --since/--until")
-    today_ = sess.today()
-    if since or until:
-        first, last = typed_range(since, until, today_, day_first=sess.day_order)
-        start, end = first or date.min, last or today_
-        if start > end:
-            raise UsageError(f"--since {start} is after --until {end}")
-        return start, end
-    if day:
-        return today_, today_
-    if month:
-        return today_.replace(day=1), today_
-    return today_ - timedelta(days=today_.weekday()), today_
-
-
-def report(
-    ctx: typer.Context,
-    day: Annotated[bool, typer.Option("--day", help="Today.")] = False,
-    week: Annotated[bool, typer.Option("--week", help="This week, from Monday (default).")]
-    = False,
-    month: Annotated[bool, typer.Option("--month", help="This month.")] = False,
-    since: Annotated[str | None, typer.Option(metavar="DAY", help="From this day on "
-                                              "(2026-11-02, last monday, 2 weeks ago).")]
-    = None,
-    until: Annotated[str | None, typer.Option(metavar="DAY",
-                                              help="Up to this day, included.")] = None,
-    by: Annotated[str, typer.Option("--by", metavar="BY", autocompletion=choices(rp.BY_CHOICES),
-                                    help="Rows by day, item or tag.")] = "day",
-    as_json: JsonOption = False,
-) -> None:
-    """Time worked, from the ranges of the day plans (the last plan of each day)."""
-    sess = session(ctx)
-    if by not in rp.BY_CHOICES:
-        raise UsageError(f"--by: {by!r} is not one of {', '.join(rp.BY_CHOICES)}")
-    by_ = next(b for b in rp.BY_CHOICES if b == by)
-    first, last = _period(sess, day, week, month, since, until)
-    log = sess.log
-    tail = log.load_tail(rp.enough_for(first, last, by_))
-    result = rp.build(tail.doc.entries, first, last, by_)
-    if as_json:
-        _print_json(report_record(result))
-    else:
-        echo_lines(_printable(line) for line in render_report(sess, result))

@@ -3,14 +3,24 @@ person (compact, colour on a terminal) and as the JSON objects of docs/CLI.md.""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from worklog.cli.session import Session
 from worklog.day import plan as pl
 from worklog.day import report as rp
 from worklog.format import items as it
 from worklog.format.document import Entry
+
+if TYPE_CHECKING:
+    from worklog.day import evidence as ev
+    from worklog.day import timesheet as ts
+
+if TYPE_CHECKING:
+    from worklog.day import evidence as ev
+    from worklog.day import timesheet as ts
 
 BAR_WIDTH = 30
 
@@ -128,7 +138,40 @@ def _impossible(rng: it.Range) -> str:
             "(`worklog check` lists it)")
 
 
-def report_record(result: rp.Report) -> dict[str, Any]:
+def _hm(hm: it.HM) -> str:
+    return it.format_hm(hm, pad=True)
+
+
+def signed_minutes(minutes: int) -> str:
+    """``+0h30``, ``-13h38``: a balance."""
+    return ("-" if minutes < 0 else "+") + it.format_minutes(abs(minutes))
+
+
+def _day_record(stat: ts.DayStat) -> dict[str, Any]:
+    return {
+        "date": stat.day.isoformat(), "worked_minutes": stat.worked,
+        "target_minutes": stat.target, "balance_minutes": stat.balance,
+        "planned": stat.planned, "done": stat.done, "dropped": stat.dropped,
+        "gaps": [{"start": _hm(g.start), "end": _hm(g.end), "minutes": g.minutes}
+                 for g in stat.gaps],
+        "overlaps": [{"items": [o.a, o.b], "start": _hm(o.start), "end": _hm(o.end),
+                      "minutes": o.minutes} for o in stat.overlaps],
+    }
+
+
+def _evidence_record(found: list[ev.DayEvidence]) -> list[dict[str, Any]]:
+    return [{
+        "date": day.day.isoformat(),
+        "outside": [{"start": f"{a.start:%Y-%m-%dT%H:%M:%S}", "end": f"{a.end:%Y-%m-%dT%H:%M:%S}",
+                     "kind": a.what, "summary": a.summary, "line": a.line} for a in day.outside],
+        "idle": [{"n": w.n, "item": w.text, "start": f"{w.start:%H:%M}", "end": f"{w.end:%H:%M}"}
+                 for w in day.idle],
+    } for day in found]
+
+
+def report_record(result: rp.Report,
+                  evidence: list[ev.DayEvidence] | None = None) -> dict[str, Any]:
+    """The ``report --json`` object (docs/CLI.md)."""
     return {
         "since": result.since.isoformat() if result.since != date.min else None,
         "until": result.until.isoformat(),
@@ -138,10 +181,82 @@ def report_record(result: rp.Report) -> dict[str, Any]:
                   "days": [d.isoformat() for d in row.days]} for row in result.rows],
         "not_counted": [{"date": o.day.isoformat(), "n": o.n,
                          "since": it.format_hm(o.since, pad=True)} for o in result.open_ranges],
+        "round_minutes": result.round_to or None,
+        "target_minutes": result.target_minutes,
+        "balance_minutes": result.balance_minutes,
+        "days": [_day_record(stat) for stat in result.days],
+        "carried": [{"item": c.key, "first": c.first.isoformat(), "days": c.days,
+                     "state": c.state} for c in result.carried],
+        "evidence": None if evidence is None else _evidence_record(evidence),
     }
 
 
-def render_report(sess: Session, result: rp.Report) -> list[str]:
+CSV_COLUMNS = ("key", "minutes", "hours", "days", "target_minutes", "balance_minutes")
+
+
+def report_csv(result: rp.Report) -> str:
+    """The ``report --csv`` rows (docs/CLI.md): by day, every day of the period."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    if result.by == "day":
+        for stat in result.days:
+            writer.writerow([stat.day.isoformat(), stat.worked, f"{stat.worked / 60:.2f}",
+                             stat.day.isoformat(), _blank(stat.target), _blank(stat.balance)])
+    else:
+        for row in result.rows:
+            writer.writerow([row.key, row.minutes, f"{row.minutes / 60:.2f}",
+                             " ".join(d.isoformat() for d in row.days), "", ""])
+    return out.getvalue()
+
+
+def _blank(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _report_notes(result: rp.Report) -> list[str]:
+    """Target and balance; by day each day's items done, gaps, overlaps and balance; by
+    item the carried items."""
+    lines = []
+    if result.round_to:
+        lines.append(f"(each item's time of a day rounded to {it.format_minutes(result.round_to)})")
+    target = result.target_minutes
+    if target is not None:
+        lines.append(f"target {it.format_minutes(target)} over {len(result.days)} day(s), "
+                     f"balance {signed_minutes(result.total_minutes - target)}")
+    for stat in result.days if result.by == "day" else ():
+        parts = []
+        if stat.planned:
+            parts.append(f"{stat.done} of {stat.planned} done"
+                         + (f", {stat.dropped} dropped" if stat.dropped else ""))
+        parts += [f"gap {_hm(g.start)}-{_hm(g.end)} ({it.format_minutes(g.minutes)})"
+                  for g in stat.gaps]
+        parts += [f"items {o.a} and {o.b} overlap {_hm(o.start)}-{_hm(o.end)} "
+                  f"({it.format_minutes(o.minutes)} counted twice)" for o in stat.overlaps]
+        if stat.balance is not None and (stat.planned or stat.target):
+            parts.append(f"balance {signed_minutes(stat.balance)}")
+        if parts:
+            lines.append(f"{stat.day:%a} {stat.day.isoformat()}: " + "; ".join(parts))
+    lines.extend(f"carried {c.days} day(s) since {c.first}: {c.key} ({c.state})"
+                 for c in (result.carried if result.by == "item" else ()))
+    return lines
+
+
+def _evidence_lines(found: list[ev.DayEvidence]) -> list[str]:
+    lines = ["evidence (activity outside every worked range, ranges without activity):"]
+    for day in found:
+        lines.append(f"{day.day:%a} {day.day.isoformat()}")
+        lines.extend(f"  {a.start:%H:%M} outside  {a.what}: {a.summary} (line {a.line})"
+                     for a in day.outside)
+        lines.extend(f"  {w.start:%H:%M}-{w.end:%H:%M} no activity  item {w.n}: {w.text}"
+                     for w in day.idle)
+    if not found:
+        lines.append("  none: every activity is in a range and every range has some")
+    return lines
+
+
+def render_report(sess: Session, result: rp.Report,
+                  evidence: list[ev.DayEvidence] | None = None) -> list[str]:
     since = "the start" if result.since == date.min else result.since.isoformat()
     lines = [sess.style(f"time worked {since} .. {result.until}, by {result.by}", bold=True)]
     labels = [f"{date.fromisoformat(r.key):%a} {r.key}" if result.by == "day" else r.key
@@ -165,5 +280,8 @@ def render_report(sess: Session, result: rp.Report) -> list[str]:
                      f"{it.format_hm(item.since)}")
     for bad in result.impossible:
         lines.append(f"not counted: item {bad.n} of {bad.day}: {_impossible(bad.range)}")
+    lines.extend(_report_notes(result))
+    if evidence is not None:
+        lines.extend(_evidence_lines(evidence))
     return lines
 

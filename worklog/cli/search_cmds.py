@@ -376,14 +376,15 @@ def export(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Option(
         "--format", metavar="FORMAT", autocompletion=complete_format,
-        help="json, markdown or ics.")] = "json",
+        help="json, markdown, ics, timeclock (hledger) or csv.")] = "json",
     since: SinceOption = None,
     until: UntilOption = None,
     tag: TagOption = None,
     kind: KindOption = None,
 ) -> None:
     """Every entry as data (JSON), for reading (Markdown) or for calendars (iCalendar:
-    entries as VJOURNAL, plan items as VTODO), in file order."""
+    entries as VJOURNAL, worked ranges as VEVENT, tasks as VTODO), in file order; the
+    worked ranges as hledger's timeclock or as CSV."""
     from worklog.history import formats as export_formats  # noqa: PLC0415
 
     sess = session(ctx)
@@ -398,6 +399,17 @@ def export(
         _export(sess, fmt, Selection(Timeline(buf, sess.config.parse_options), flt))
 
 
+def _table_pieces(fmt: str, selected: Iterable[Entry]) -> Iterator[str]:
+    """The timeclock (hledger) or CSV export of the worked ranges."""
+    if fmt == "timeclock":
+        from worklog.history.timeclock import timeclock  # noqa: PLC0415
+
+        return timeclock(selected)
+    from worklog.history.csv_export import csv_rows  # noqa: PLC0415
+
+    return csv_rows(selected)
+
+
 def _export(sess: Session, fmt: str, selected: Selection) -> None:
     """Written as the entries are read; Markdown and iCalendar first gather the stamps
     the entries' see"STAMP" may link to (a first, lighter pass over the stamp lines)."""
@@ -408,6 +420,12 @@ def _export(sess: Session, fmt: str, selected: Selection) -> None:
 
         out = _stdout(for_json=True)
         for piece in json_array(entry_record(e) for e in selected()):
+            out.write(piece)
+        out.flush()
+        return
+    if fmt in ("timeclock", "csv"):
+        out = _stdout()
+        for piece in _table_pieces(fmt, selected()):
             out.write(piece)
         out.flush()
         return

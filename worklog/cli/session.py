@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
 from worklog.cli.completion import COLOR_CHOICES, complete_color
 from worklog.config import Config, config_path, load_config, resolve_log_path
 from worklog.errors import LogFileError, UsageError
-from worklog.store.logfile import LogFile
+
+if TYPE_CHECKING:  # imported when the log is first asked for: `worklog status` may not
+    from worklog.store.logfile import LogFile
 
 #: Set to an ISO time to stamp and plan as if it were then (scripts, tests, back-dating).
 NOW_VARIABLE = "WORKLOG_NOW"
@@ -59,6 +61,8 @@ class Session:
     def log(self) -> LogFile:
         """The log; what it repairs on the way (an interrupted edit undone) is said on
         stderr as it happens."""
+        from worklog.store.logfile import LogFile  # noqa: PLC0415
+
         return LogFile(self.log_path, self.config.parse_options, on_notice=_say_notice)
 
     def log_not_started(self) -> bool:
@@ -129,7 +133,7 @@ class Session:
         """At the end of a command that did not fail: what the log looks like when it
         is not text (a failing command's one error line says enough)."""
         log = self.__dict__.get("log")
-        if isinstance(log, LogFile) and log.not_text and sys.exc_info()[0] is None:
+        if log is not None and log.not_text and sys.exc_info()[0] is None:
             typer.echo(f"worklog: {self.log_path}: looks like {log.not_text}, not a text log",
                        err=True)
 

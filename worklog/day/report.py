@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from worklog.day import timesheet as ts
 from worklog.day.plan import (
     PLAN_TAG,
     PlanItem,
@@ -23,6 +24,7 @@ from worklog.day.plan import (
 from worklog.format.constructs import find_links, without_links
 from worklog.format.document import Document, Entry
 from worklog.format.items import HM, Range
+from worklog.format.items import item_tags as tags_in_text
 
 By = Literal["day", "item", "tag"]
 BY_CHOICES: tuple[By, ...] = ("day", "item", "tag")
@@ -63,6 +65,21 @@ class Report:
     total_minutes: int
     open_ranges: list[OpenRange]
     impossible: list[ImpossibleRange] = field(default_factory=list)
+    #: every day of the period (from its first plan without a lower bound), in order
+    days: list[ts.DayStat] = field(default_factory=list)
+    carried: list[ts.Carried] = field(default_factory=list)
+    round_to: int = 0  # minutes each item's time of a day is rounded to (0: not)
+
+    @property
+    def target_minutes(self) -> int | None:
+        if not self.days or self.days[0].target is None:
+            return None
+        return sum(d.target or 0 for d in self.days)
+
+    @property
+    def balance_minutes(self) -> int | None:
+        target = self.target_minutes
+        return None if target is None else self.total_minutes - target
 
 
 def plans_by_day(entries: Iterable[Entry], since: date, until: date) -> dict[date, Entry]:
@@ -83,8 +100,9 @@ def item_key(text: str) -> str:
 
 
 def item_tags(plan: Entry, item: PlanItem, by_stamp: dict[datetime, Entry]) -> list[str]:
-    """The plan's own tags (not GTD) and those of the entries the item refers to."""
-    tags: dict[str, str] = {}
+    """The item's own ``#tags`` (C10), the plan's tags (not GTD) and those of the entries
+    the item refers to."""
+    tags: dict[str, str] = {tag.casefold(): tag for tag in tags_in_text(item.text)}
     linked = [by_stamp[w] for w in find_links(item.text, plan.doc.day_first) if w in by_stamp]
     for source in (plan, *linked):
         for tag in source.tags:
@@ -115,7 +133,10 @@ def enough_for(since: date, until: date, by: By) -> Callable[[Document], bool]:
     return enough
 
 
-def build(entries: Sequence[Entry], since: date, until: date, by: By) -> Report:
+def build(entries: Sequence[Entry], since: date, until: date, by: By, *,
+          round_to: int = 0, target: Sequence[int] | None = None) -> Report:
+    """The report of ``since..until``; ``round_to``: each item's minutes of a day to the
+    nearest multiple; ``target``: the minutes to work each weekday, Monday first."""
     plans = plans_by_day(entries, since, until)
     by_stamp = {e.stamp.when: e for e in entries if e.stamp.has_time} if by == "tag" else {}
     minutes: dict[str, int] = {}
@@ -123,35 +144,89 @@ def build(entries: Sequence[Entry], since: date, until: date, by: By) -> Report:
     days: dict[str, set[date]] = {}
     open_ranges: list[OpenRange] = []
     impossible: list[ImpossibleRange] = []
-    total = 0
+    worked: dict[date, int] = {}
+    keyed: dict[date, list[tuple[str, PlanItem]]] = {}
+    stats: dict[date, ts.DayStat] = {}
     for day in sorted(plans):
         plan = plans[day]
         if by == "day":
             minutes.setdefault(day.isoformat(), 0)
             days.setdefault(day.isoformat(), {day})
-        for item in plan_items(plan):
+        items = plan_items(plan)
+        keyed[day] = [(item_key(item.text), item) for item in items]
+        worked[day] = 0
+        for item in items:
             open_ranges.extend(OpenRange(day, item.n, r.start) for r in item.ranges
                                if r.end is None)
             impossible.extend(ImpossibleRange(day, item.n, r) for r in item.ranges
                               if r.impossible)
-            if not item.minutes:
+            counted = ts.rounded(item.minutes, round_to)
+            if not counted:
                 continue
-            total += item.minutes
-            if by == "day":
-                keys = [day.isoformat()]
-            elif by == "item":
-                key = item_key(item.text)
-                labels[key.casefold()] = key
-                keys = [key.casefold()]
-            else:
-                tags = item_tags(plan, item, by_stamp)
-                labels.update((tag.casefold(), tag) for tag in tags)
-                keys = [tag.casefold() for tag in tags]
-            for key in keys:
-                minutes[key] = minutes.get(key, 0) + item.minutes
+            worked[day] += counted
+            for key in _keys(by, day, plan, item, labels, by_stamp):
+                minutes[key] = minutes.get(key, 0) + counted
                 days.setdefault(key, set()).add(day)
+        stats[day] = ts.day_stat(day, items, worked[day], ts.target_of(target, day))
     rows = [Row(labels.get(key, key), value, tuple(sorted(days[key])))
             for key, value in minutes.items()]
     if by != "day":
         rows.sort(key=lambda row: (-row.minutes, row.key.casefold()))
-    return Report(since, until, by, rows, total, open_ranges, impossible)
+    period = [stats.get(d) or ts.DayStat(d, 0, ts.target_of(target, d), 0, 0, 0)
+              for d in ts.days_of_period(since, until, min(plans, default=None))]
+    return Report(since, until, by, rows, sum(worked.values()), open_ranges, impossible,
+                  period, ts.carried_items(keyed), round_to)
+
+
+def _keys(by: By, day: date, plan: Entry, item: PlanItem, labels: dict[str, str],
+          by_stamp: dict[datetime, Entry]) -> list[str]:
+    """The rows an item's time goes to (``labels``: each key's label, filled in)."""
+    if by == "day":
+        return [day.isoformat()]
+    if by == "item":
+        key = item_key(item.text)
+        labels[key.casefold()] = key
+        return [key.casefold()]
+    tags = item_tags(plan, item, by_stamp)
+    labels.update((tag.casefold(), tag) for tag in tags)
+    return [tag.casefold() for tag in tags]
+
+
+@dataclass(frozen=True)
+class Worked:
+    """A counted range of a plan item, on the calendar (the end on the next day past
+    midnight): what the timesheet exports are made of."""
+
+    day: date
+    n: int
+    key: str  # the item as ``--by item`` names it
+    text: str  # the item's text without its origin
+    tags: tuple[str, ...]  # as ``--by tag`` counts them (none: empty)
+    state: str
+    start: datetime
+    end: datetime
+    plan: Entry
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds()) // 60
+
+
+def worked_ranges(entries: Sequence[Entry], since: date = date.min,
+                  until: date = date.max) -> list[Worked]:
+    """Every range ``report`` counts in ``since..until``, day by day in clock order."""
+    by_stamp = {e.stamp.when: e for e in entries}
+    found: list[Worked] = []
+    plans = plans_by_day(entries, since, until)
+    for day in sorted(plans):
+        plan = plans[day]
+        for item in plan_items(plan):
+            tags = tuple(t for t in item_tags(plan, item, by_stamp) if t != NO_TAG)
+            for rng in item.ranges:
+                if rng.end is None or rng.impossible:
+                    continue
+                start = datetime.combine(day, time(*rng.start))
+                found.append(Worked(day, item.n, item_key(item.text), item.text, tags,
+                                    item.state, start, start + timedelta(minutes=rng.length),
+                                    plan))
+    return sorted(found, key=lambda w: (w.start, w.n))

@@ -147,8 +147,7 @@ class _Written:
 
     @property
     def span(self) -> tuple[int, int]:
-        start = it.minute_of_day(self.range.start)
-        return start, start + self.range.minutes
+        return self.range.span
 
 
 def _range_problems(line: int, written: str, rng: it.Range) -> list[Problem]:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from worklog.errors import UsageError
+from worklog.format.items import parse_hm
 from worklog.format.stamps import parse_stamp
 
 #: The day order for a typed year-last day: True day-first, False month-first, None
@@ -28,6 +29,8 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _SHORT = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3,
           "fri": 4, "sat": 5, "sun": 6}
 _WEEKDAY = {**{name: n for n, name in enumerate(_WEEKDAYS)}, **_SHORT}
+#: Weekday names and their short forms, Monday 0.
+WEEKDAY_NUMBERS: dict[str, int] = dict(_WEEKDAY)
 _AGO_RE = re.compile(r"(?P<n>\d+)\s+(?P<unit>day|week|month|year)s?\s+ago")
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 _ISO_RE = re.compile(r"(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})"
@@ -193,3 +196,41 @@ def stamp_candidates(text: str, *, option: str = "STAMP", day_first: bool = True
     first = parse_stamp_arg(text, option=option, day_first=day_first)
     other = parse_stamp(text, not day_first)
     return [first] if other is None or other.when == first else [first, other.when]
+
+
+_DURATION_RE = re.compile(r"(?:(?P<h>\d{1,3})h(?:(?P<hm>\d{1,2})m?)?|(?P<m>\d{1,4})m?|"
+                          r"(?P<ch>\d{1,3}):(?P<cm>\d\d))")
+
+
+def parse_duration(text: str, *, option: str = "DURATION") -> int:
+    """A duration typed by a person, in minutes: ``8h``, ``7h30``, ``7h30m``, ``90m``,
+    ``90`` (minutes), ``7:30``; a UsageError names the option otherwise."""
+    value = text.strip().lower().replace(" ", "")
+    match = _DURATION_RE.fullmatch(value)
+    if match is None or (match["hm"] is not None and int(match["hm"]) > 59) or \
+            (match["cm"] is not None and int(match["cm"]) > 59):
+        raise UsageError(f"{option}: {text!r} is not a duration (try 8h, 7h30, 45m)")
+    if match["h"] is not None:
+        return int(match["h"]) * 60 + int(match["hm"] or 0)
+    if match["ch"] is not None:
+        return int(match["ch"]) * 60 + int(match["cm"])
+    return int(match["m"])
+
+
+def parse_moment(text: str, now: datetime, *, option: str = "WHEN",
+                 day_first: DayOrder = True) -> datetime:
+    """A moment typed by a person: ``17:00`` (today), ``yesterday 17:00``,
+    ``2026-12-01 17:00``, ``last friday 9:30``, or a stamp in any shape."""
+    value = " ".join(text.split())
+    head, _, last = value.rpartition(" ")
+    hm = parse_hm(last)
+    if hm is not None:
+        day = parse_day(head, now.date(), option=option, day_first=day_first) if head \
+            else now.date()
+        return datetime.combine(day, time(*hm))
+    order = day_first() if callable(day_first) else day_first
+    try:
+        return parse_stamp_arg(value, option=option, day_first=order is not False)
+    except UsageError:
+        raise UsageError(f"{option}: {text!r} is not a time (try 17:00, \"yesterday 17:00\", "
+                         "\"2026-12-01 17:00\")") from None

@@ -28,7 +28,17 @@ _LOOSE_HM_RE = re.compile(_LOOSE_HM)
 #: Where the ranges stop: a token shaped like a range whose time is impossible (``9:60-``).
 _BAD_RANGE_RE = re.compile(rf"{_LOOSE_HM}-(?:{_LOOSE_HM})?(?=[ \t,]|$)")
 _SEP_RE = re.compile(r"[ \t,]*")
+#: ``#kvm`` at the start of an item's text or after a blank or ``(`` (C9).
+_ITEM_TAG_RE = re.compile(r"(?:(?<=^)|(?<=[ \t(]))#(?P<tag>[^\W_](?:[\w.+-]*[\w+])?)")
 _MARKER_RE = re.compile(r"[ \t]*\((?P<state>done|dropped)\)[ \t]*$", re.IGNORECASE)
+
+
+def item_tags(text: str) -> list[str]:
+    """The ``#tag`` words of an item's text (C9), as written, each once (without case)."""
+    tags: dict[str, str] = {}
+    for match in _ITEM_TAG_RE.finditer(text):
+        tags.setdefault(match["tag"].casefold(), match["tag"])
+    return list(tags.values())
 
 
 def valid_hm(hour: int, minute: int) -> bool:
@@ -94,6 +104,12 @@ class Range:
     def minutes(self) -> int:
         """The minutes it counts: none while it runs, none when it is impossible."""
         return 0 if self.impossible else self.length
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """Minutes of the day it covers, the end past 1440 after midnight (as counted)."""
+        start = minute_of_day(self.start)
+        return start, start + self.minutes
 
     def __str__(self) -> str:
         end = "" if self.end is None else format_hm(self.end, pad=True)

@@ -113,3 +113,11 @@ def render_append(style: Style, stamp_text: str, tags: Sequence[str], body: Sequ
 def new_file_text(newline: str = "\n") -> str:
     """A new log's first line: the ``.LOG`` magic (W5)."""
     return MAGIC + newline
+
+
+def insert_at(text: str, offset: int, newline: str, stamp_text: str, tags: Sequence[str],
+              body: Sequence[str]) -> str:
+    """``text`` with a new entry put right before the entry starting at ``offset`` (W7):
+    its lines, then one blank line; every other character kept."""
+    lines = entry_lines(stamp_text, tags, body)
+    return text[:offset] + newline.join(lines) + newline + newline + text[offset:]

@@ -22,7 +22,7 @@ from worklog.format.constructs import LINK_RE, Item, Transcript
 from worklog.format.document import Entry
 from worklog.format.stamps import parse_stamp
 
-FORMATS = ("json", "markdown", "ics")
+FORMATS = ("json", "markdown", "ics", "timeclock", "csv")
 PRODID = "-//worklog//worklog export//EN"
 
 _MD_SPECIAL = re.compile(r"[\\`*_\[\]<>#|~&]")
@@ -224,7 +224,8 @@ def _first_uid(when: datetime) -> str:
 
 
 def ics(entries: Iterable[Entry], name: str, now: datetime) -> bytes:
-    """The entries as an iCalendar calendar: VJOURNAL entries, VTODO plan items."""
+    """The entries as an iCalendar calendar: VJOURNAL entries, VEVENT worked ranges and
+    one VTODO per task."""
     listed = list(entries)
     return b"".join(ics_pieces(listed, name, now, {e.stamp.when for e in listed}))
 
@@ -245,16 +246,26 @@ def ics_pieces(entries: Iterable[Entry], name: str, now: datetime,
     assert head.endswith(tail)
     yield head[: -len(tail)]
     counts: dict[datetime, int] = {}
+    plans: list[Entry] = []  # the day plans, for the events and tasks after the journals
+    plan_uids: dict[datetime, str] = {}
     for entry in entries:
-        for component in _components(entry, _uid(entry, counts), stamp, targets):
-            data: bytes = component.to_ical()
-            yield data
+        uid = _uid(entry, counts)
+        data: bytes = _journal(entry, uid, stamp, targets).to_ical()
+        yield data
+        if entry.kind == "plan":
+            plans.append(entry)
+            plan_uids.setdefault(entry.stamp.when, uid)
+    from worklog.history.calendar_items import components  # noqa: PLC0415
+
+    for component in components(plans, plan_uids, stamp):
+        piece: bytes = component.to_ical()
+        yield piece
     yield tail
 
 
-def _components(entry: Entry, uid: str, stamp: datetime, targets: set[datetime]) -> list[Any]:
-    """The VJOURNAL of an entry, and a VTODO for each item of a plan."""
-    from icalendar import Journal, Todo  # noqa: PLC0415 - only for this format
+def _journal(entry: Entry, uid: str, stamp: datetime, targets: set[datetime]) -> Any:
+    """The VJOURNAL of an entry."""
+    from icalendar import Journal  # noqa: PLC0415 - only for this format
 
     journal = Journal()
     _common(journal, uid, stamp, entry)
@@ -266,22 +277,7 @@ def _components(entry: Entry, uid: str, stamp: datetime, targets: set[datetime])
     for link in dict.fromkeys(entry.links):
         if link in targets and _first_uid(link) != uid:
             journal.add("related-to", _first_uid(link))
-    found: list[Any] = [journal]
-    if entry.kind != "plan":
-        return found
-    for item in entry.items:
-        todo = Todo()
-        _common(todo, uid.replace("@", f"-item-{item.index}@"), stamp, entry)
-        todo.add("summary", clean(item.text) or f"item {item.n}")
-        todo.add("status", _TODO_STATUS[item.state])
-        todo.add("related-to", uid)
-        if item.state == "done":
-            todo.add("percent-complete", 100)
-        if item.ranges:
-            worked = " ".join(str(r) for r in item.ranges)
-            todo.add("description", f"worked {worked} ({item.minutes} min)")
-        found.append(todo)
-    return found
+    return journal
 
 
 def _common(component: Any, uid: str, stamp: datetime, entry: Entry) -> None:
