@@ -206,15 +206,29 @@ def plan(
     doc = tail.doc
     existing = pl.latest_plan(doc.entries, day)
     if existing is not None:
-        if not texts and start_hm is None:
-            _say([f"{day} has a plan already ({existing.stamp.text}): nothing written; "
-                  '`worklog plan "text"` adds an item to it'])
-            return
-        new_text, notes = ed.extend_plan(doc, existing, start_hm, texts)
-        if new_text != doc.text:
-            _write(log, tail, new_text)
-        _say(notes)
+        _extend_plan(sess, tail, existing, start_hm, texts)
         return
+    _new_plan(sess, tail, day, start_hm, texts, no_carry=no_carry)
+
+
+def _extend_plan(sess: Session, tail: Tail, existing: Entry, start_hm: it.HM | None,
+                 texts: list[str]) -> None:
+    """ITEMs added to the day's plan, and ``--start`` set."""
+    doc = tail.doc
+    if not texts and start_hm is None:
+        _say([f"{existing.day} has a plan already ({existing.stamp.text}): nothing "
+              'written; `worklog plan "text"` adds an item to it'])
+        return
+    new_text, notes = ed.extend_plan(doc, existing, start_hm, texts)
+    if new_text != doc.text:
+        _write(sess.log, tail, new_text)
+    _say(notes)
+
+
+def _new_plan(sess: Session, tail: Tail, day: date, start_hm: it.HM | None,
+              texts: list[str], *, no_carry: bool) -> None:
+    """The day's first plan: the last plan's open items carried over, then ITEMs."""
+    log, doc, now = sess.log, tail.doc, sess.now()
     source = None if no_carry else pl.previous_plan(doc.entries, day)
     carried = pl.carry_over(source)
     title = pl.section_title(source)
