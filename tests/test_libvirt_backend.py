@@ -147,12 +147,20 @@ def test_unknown_domain_fails_with_no_domain(hv: Hypervisor) -> None:
     assert result.disks == ()
 
 
+def test_quiesce_on_the_test_driver_fails_at_the_freeze(hv: Hypervisor) -> None:
+    before = names(hv, "db")
+    result = hv.snapshot("db", name="q1", disk_only=True, quiesce=True)
+    assert (result.ok, result.error_code, result.error_name) == (False, 3, "VIR_ERR_NO_SUPPORT")
+    assert result.plain_error == "this hypervisor driver cannot freeze guest file systems"
+    assert names(hv, "db") == before
+
+
 @pytest.mark.parametrize(
     ("domain", "disk_only", "quiesce", "targets"),
     [
         ("web", True, False, ["vda"]),
         ("legacy", False, False, ["sda"]),  # a raw disk: external disk-only is chosen
-        ("db", False, True, ["vda", "vdb"]),  # quiesce implies disk-only
+        ("db", True, False, ["vda", "vdb"]),
     ],
 )
 def test_external_is_refused_by_the_test_driver(

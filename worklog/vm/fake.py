@@ -17,7 +17,10 @@ from worklog.vm.base import (
     Action,
     ActionResult,
     ConnectError,
+    Consistency,
     DiskSnapshot,
+    DomainDiskInfo,
+    HostInfo,
     HypervisorCallError,
     SnapshotInfo,
     SnapshotKind,
@@ -44,6 +47,12 @@ class Failure:
 NO_DOMAIN = Failure(42, "VIR_ERR_NO_DOMAIN", "Domain not found", "domain not found")
 NO_SNAPSHOT = Failure(
     72, "VIR_ERR_NO_DOMAIN_SNAPSHOT", "Domain snapshot not found", "snapshot not found"
+)
+NO_AGENT = Failure(
+    86,
+    "VIR_ERR_AGENT_UNRESPONSIVE",
+    "QEMU guest agent is not connected",
+    "quiesce needs a running qemu-guest-agent",
 )
 NAME_TAKEN = Failure(
     9, "VIR_ERR_OPERATION_FAILED", "snapshot already exists", "a snapshot with that name exists"
@@ -73,6 +82,8 @@ class FakeDomain:
     disks: list[FakeDisk]
     snapshots: dict[str, FakeSnapshot] = field(default_factory=dict)
     current: str | None = None
+    running: bool = True
+    agent: bool | None = None  # None: no guest agent; False: one that does not answer
 
 
 class FakeHost:
@@ -85,6 +96,9 @@ class FakeHost:
         self.calls: list[tuple[str, ...]] = []
         self.open = 0  # connections not closed yet
         self._ticks = 0
+        self.host = HostInfo("fakehost", (9, 0, 0), "QEMU", (7, 2, 0))
+        self.free: dict[str, int] = {}  # folder -> bytes free (absent: plenty)
+        self.frozen: list[str] = []  # domains frozen now (thawed ones leave)
 
     def now(self) -> datetime:
         """The host's clock: one second further at each reading."""
@@ -165,6 +179,7 @@ class FakeHypervisor:
         quiesce: bool = False,
         force_internal: bool = False,
         now: datetime | None = None,
+        freeze_timeout: int = 10,
     ) -> ActionResult:
         check_snapshot_options(disk_only=disk_only, quiesce=quiesce, force_internal=force_internal)
         self.host.calls.append(("snapshot", domain, str(name)))
@@ -188,6 +203,14 @@ class FakeHypervisor:
             failure = NAME_TAKEN
         if failure is not None:
             return self._failed(result, failure)
+        if quiesce and not dom.agent:
+            return self._failed(result, NO_AGENT)
+        consistency: Consistency = "crash"
+        if quiesce:
+            consistency = "filesystem"
+        elif kind == "internal" and dom.running:
+            consistency = "memory"
+        result = replace(result, consistency=consistency, frozen=0.0 if quiesce else None)
         made = FakeSnapshot(name, self.host.now(), description, dom.current, kind, disks)
         dom.snapshots[name] = made
         dom.current = name
@@ -254,6 +277,36 @@ class FakeHypervisor:
         if dom.current == name:
             dom.current = snap.parent
         return result
+
+    def host_info(self) -> HostInfo:
+        self.host.calls.append(("host_info",))
+        return self.host.host
+
+    def disks(self, domain: str) -> list[DomainDiskInfo]:
+        self.host.calls.append(("disks", domain))
+        dom = self._domain(domain)
+        if dom is None:
+            raise HypervisorCallError(
+                self._uri,
+                NO_DOMAIN.code,
+                NO_DOMAIN.message,
+                error_name=NO_DOMAIN.error_name,
+                plain_error=NO_DOMAIN.plain,
+            )
+        return [DomainDiskInfo(d.target, d.format, d.source, True) for d in dom.disks]
+
+    def free_space(self, folder: str) -> int | None:
+        self.host.calls.append(("free_space", folder))
+        return self.host.free.get(folder, 1 << 40)
+
+    def agent_ping(self, domain: str, timeout: int) -> str | None:
+        self.host.calls.append(("agent_ping", domain))
+        dom = self._domain(domain)
+        if dom is None or dom.agent is None:
+            return "the domain has no guest agent channel"
+        if not dom.agent:
+            return f"the guest agent did not answer a ping within {timeout} s"
+        return None
 
     def job_progress(self, domain: str) -> float | None:
         return None

@@ -7,8 +7,12 @@ from snapshot, revert or delete becomes a failed ActionResult.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import socket
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -20,13 +24,17 @@ from worklog.vm.base import (
     Action,
     ActionResult,
     ConnectError,
+    Consistency,
     DiskSnapshot,
+    DomainDiskInfo,
+    HostInfo,
     HypervisorCallError,
     SnapshotInfo,
     SnapshotKind,
     check_snapshot_options,
     default_snapshot_name,
     snapshot_kind,
+    version_tuple,
 )
 from worklog.vm.libvirt_xml import (
     DomainDisk,
@@ -97,6 +105,7 @@ def plain_error(
             "reverting to an external snapshot needs libvirt 9.9 or newer",
         ),
         (code in (74, 86) and quiesce, "quiesce needs a running qemu-guest-agent"),
+        (code == 3 and quiesce, "this hypervisor driver cannot freeze guest file systems"),
         (
             code == 8 and action == "snap" and kind == "external",
             "this hypervisor driver cannot take external (disk-only) snapshots",
@@ -138,6 +147,32 @@ def _silence_libvirt() -> None:
     libvirt.registerErrorHandler(lambda *_: None, None)
 
 
+class _Frozen:
+    """The guest's file systems frozen (guest agent) for the ``with`` block, thawed at
+    its end whatever happens; the agent answers within ``timeout`` seconds or the freeze
+    fails. ``seconds``: how long the guest stayed frozen."""
+
+    def __init__(self, dom: Any, timeout: int, *, enabled: bool) -> None:
+        self._dom, self._timeout, self._enabled = dom, timeout, enabled
+        self._since = 0.0
+        self.seconds = 0.0
+
+    def __enter__(self) -> _Frozen:
+        if self._enabled:
+            self._dom.agentSetResponseTimeout(self._timeout, 0)
+            self._dom.fsFreeze(None, 0)
+            self._since = time.monotonic()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if not self._enabled:
+            return
+        try:
+            self._dom.fsThaw(None, 0)
+        finally:
+            self.seconds = time.monotonic() - self._since
+
+
 # --- the backend ------------------------------------------------------------------------
 
 
@@ -158,14 +193,20 @@ def connect(uri: str | None) -> LibvirtHypervisor:
     return LibvirtHypervisor(conn)
 
 
-def _create_flags(kind: SnapshotKind, *, quiesce: bool) -> int:
-    """An external snapshot is disk-only and atomic (all disks or none), quiesced if asked."""
+def _create_flags(kind: SnapshotKind) -> int:
+    """An external snapshot is disk-only and atomic (all disks or none). Quiescing is
+    worklog's own freeze and thaw around the call (so that it is bounded and timed)."""
     if kind == "internal":
         return 0
-    flags: int = (
+    return int(
         libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC
     )
-    return flags | (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE if quiesce else 0)
+
+
+def _consistency(kind: SnapshotKind, *, running: bool, frozen: bool) -> Consistency:
+    if frozen:
+        return "filesystem"
+    return "memory" if kind == "internal" and running else "crash"
 
 
 class LibvirtHypervisor:
@@ -201,6 +242,7 @@ class LibvirtHypervisor:
         quiesce: bool = False,
         force_internal: bool = False,
         now: datetime | None = None,
+        freeze_timeout: int = 10,
     ) -> ActionResult:
         check_snapshot_options(disk_only=disk_only, quiesce=quiesce, force_internal=force_internal)
         start = time.monotonic()
@@ -225,7 +267,9 @@ class LibvirtHypervisor:
             )
             planned = plan_disks(disks, kind, name)
             xml = snapshot_xml(name, description, kind, planned, skipped)
-            snap = dom.snapshotCreateXML(xml, _create_flags(kind, quiesce=quiesce))
+            running = bool(dom.isActive())
+            with _Frozen(dom, freeze_timeout, enabled=quiesce) as frozen:
+                snap = dom.snapshotCreateXML(xml, _create_flags(kind))
         except libvirt.libvirtError as err:
             switched = self._switched_disks(dom, disks) if kind == "external" else ()
             return replace(
@@ -239,7 +283,14 @@ class LibvirtHypervisor:
             )
         done = self._created_disks(snap, disks) or planned
         return replace(
-            result, name=name, ok=True, kind=kind, disks=done, duration=time.monotonic() - start
+            result,
+            name=name,
+            ok=True,
+            kind=kind,
+            disks=done,
+            duration=time.monotonic() - start,
+            consistency=_consistency(kind, running=running, frozen=quiesce),
+            frozen=frozen.seconds if quiesce else None,
         )
 
     def _created_disks(self, snap: Any, disks: list[DomainDisk]) -> tuple[DiskSnapshot, ...]:
@@ -306,7 +357,108 @@ class LibvirtHypervisor:
         )
 
     def delete(self, domain: str, name: str) -> ActionResult:
-        return self._on_snapshot("snap-delete", domain, name, lambda _dom, snap: snap.delete(0))
+        """libvirt deletes an external snapshot (9.0 or newer) by merging its overlay
+        back into the image under it (block commit and pivot on a running domain).
+        ``freed``: what the images of the domain and the snapshot take less after it,
+        when this host's files can be seen from here."""
+        paths: set[str] = set()
+
+        def call(dom: Any, snap: Any) -> object:
+            paths.update(self._chain_paths(dom, snap))
+            before = self._allocated(paths)
+            snap.delete(0)
+            after = self._allocated(paths)
+            freed.append(None if before is None or after is None else before - after)
+            return None
+
+        freed: list[int | None] = []
+        result = self._on_snapshot("snap-delete", domain, name, call)
+        return replace(result, freed=freed[0] if freed else None)
+
+    def _chain_paths(self, dom: Any, snap: Any) -> set[str]:
+        disks, _ = read_disks(str(dom.XMLDesc(0)))
+        paths = {p for d in disks if d.is_file for p in (d.source, *d.backing) if p}
+        parsed = parse_snapshot_xml(str(snap.getXMLDesc(0)), {d.target: d.source for d in disks})
+        return paths | {d.source for d in parsed.disks if d.source}
+
+    def _allocated(self, paths: set[str]) -> int | None:
+        """Bytes the files take on disk (missing ones: 0); None when not local or when
+        none of them is a file here."""
+        if not self._is_local():
+            return None
+        total, seen = 0, False
+        for path in paths:
+            with contextlib.suppress(OSError):
+                total += os.stat(path).st_blocks * 512
+                seen = True
+        return total if seen else None
+
+    def _is_local(self) -> bool:
+        try:
+            return str(self._conn.getHostname()) == socket.gethostname()
+        except libvirt.libvirtError:
+            return False
+
+    # what preflight reads ---------------------------------------------------------------
+
+    def host_info(self) -> HostInfo:
+        try:
+            return HostInfo(
+                hostname=str(self._conn.getHostname()),
+                libvirt=version_tuple(int(self._conn.getLibVersion())),
+                hypervisor=str(self._conn.getType()),
+                hypervisor_version=version_tuple(int(self._conn.getVersion())),
+            )
+        except libvirt.libvirtError as err:
+            raise self._call_error(err) from err
+
+    def disks(self, domain: str) -> list[DomainDiskInfo]:
+        try:
+            dom = self._conn.lookupByName(domain)
+            return read_disks(str(dom.XMLDesc(0)))[0]
+        except libvirt.libvirtError as err:
+            raise self._call_error(err) from err
+
+    def free_space(self, folder: str) -> int | None:
+        """statvfs when the host is this machine, else the storage pool whose folder
+        it is, if any."""
+        if self._is_local():
+            try:
+                stats = os.statvfs(folder)
+            except OSError:
+                return None
+            return stats.f_bavail * stats.f_frsize
+        try:
+            for pool in self._conn.listAllStoragePools(0):
+                target = ET.fromstring(str(pool.XMLDesc(0))).findtext("./target/path")
+                if target and os.path.normpath(target) == os.path.normpath(folder):
+                    return int(pool.info()[3])
+        except libvirt.libvirtError:
+            return None
+        return None
+
+    def agent_ping(self, domain: str, timeout: int) -> str | None:
+        try:
+            import libvirt_qemu  # noqa: PLC0415  (the QEMU-only API)
+
+            dom = self._conn.lookupByName(domain)
+            libvirt_qemu.qemuAgentCommand(dom, '{"execute":"guest-ping"}', timeout, 0)
+        except libvirt.libvirtError as err:
+            message = str(err.get_error_message() or err)
+            return f"the guest agent did not answer a ping within {timeout} s ({message})"
+        except ImportError:
+            return "this libvirt has no guest agent API"
+        return None
+
+    def _call_error(self, err: libvirt.libvirtError) -> HypervisorCallError:
+        fields = _error_fields(err, action="snap", kind=None, quiesce=False)
+        return HypervisorCallError(
+            self._uri,
+            fields["error_code"],
+            fields["error_message"],
+            error_name=fields["error_name"],
+            plain_error=fields["plain_error"],
+        )
 
     def _on_snapshot(
         self, action: Action, domain: str, name: str, call: Callable[[Any, Any], object]
