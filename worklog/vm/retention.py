@@ -6,8 +6,8 @@ newest; `hourly`, `daily`, `weekly` and `monthly` each keep the newest snapshot 
 of the latest N hours, days, ISO weeks or months that have a snapshot. A snapshot that
 any rule keeps is kept; the rules count independently. Periods are read in UTC.
 Only snapshots worklog took (its `worklog:` mark) take part: others are never chosen
-and never counted. A snapshot that serves a task still open counts as any other, and is kept even when
-no rule keeps it.
+and never counted. A snapshot that serves a task still open counts as any other, and is
+kept even when no rule keeps it.
 """
 
 from __future__ import annotations
