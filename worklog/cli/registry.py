@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "snaps": ("snap_cmds", "A VM's snapshots with the log entries that made them."),
     "revert": ("snap_cmds", "Revert a VM to a snapshot and log it."),
     "snap-delete": ("snap_cmds", "Delete a snapshot and log it."),
+    "prune": ("snap_cmds", "Delete worklog's snapshots a retention policy does not keep."),
     "run": ("capture_cmds", "Run a command (no shell) and log its transcript."),
     "email": ("capture_cmds", "Append e-mails (a message or an mbox) as entries."),
     "tags": ("search_cmds", "Each tag with its count and last use."),
