@@ -16,7 +16,7 @@ from tests.libvirt_nodes import NodeDomain, NodeSnapshot, write_node
 from worklog.store.logfile import LogFile
 from worklog.vm import actions
 from worklog.vm.actions import Services, SnapRequest, Target
-from worklog.vm.base import DiskSnapshot, HostInfo, SnapshotInfo
+from worklog.vm.base import HostInfo, SnapshotInfo
 from worklog.vm.fake import DEFAULT_URI, FakeHost
 from worklog.vm.prune import PruneRequest, prune
 from worklog.vm.retention import Policy, decide
