@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
-
 from tests.cli_runner import Run, run_worklog
 from worklog.format.document import parse
 from worklog.vm.libvirt_xml import read_disks
+
+libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 
 pytestmark = pytest.mark.integration
 
