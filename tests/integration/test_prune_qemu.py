@@ -8,6 +8,7 @@ domain's images. The fixtures are in conftest.py.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -171,3 +172,54 @@ def test_quiesce_with_an_agent_that_never_answers(
     )
     assert "frozen" not in record.fields
     assert dom.info()[0] == libvirt.VIR_DOMAIN_RUNNING  # not left paused or frozen
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+def test_audit_finds_each_drift_with_its_repair(
+    wl: Worklog, conn: Any, make_domain: MakeDomain, log: Path, image_dir: Path
+) -> None:
+    domain = make_domain("qcow2")
+    base = top_images(conn, domain)["vda"][0]
+    clean = wl("snaps", domain, "--audit")
+    assert (clean.code, clean.out) == (0, f"{domain} (qemu:///system): no drift between "
+                                          "libvirt, the disks and the log\n")
+    assert wl("snap", domain, "--disk-only", "--name", "s1").code == 0
+    s1_overlay = top_images(conn, domain)["vda"][0]
+    dom = conn.lookupByName(domain)
+    # drift 1: metadata deleted behind worklog's back (the overlay stays in the chain)
+    dom.snapshotLookupByName("s1", 0).delete(libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
+    # drift 2: a snapshot made outside worklog
+    outside = str(image_dir / "outside.qcow2")
+    dom.snapshotCreateXML(
+        "<domainsnapshot><name>outside</name><disks><disk name='vda' snapshot='external'>"
+        f"<source file='{outside}'/></disk></disks></domainsnapshot>",
+        libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY,
+    )
+    # drift 3: an overlay file left behind
+    stray = base.removesuffix(".qcow2") + ".stray.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", stray, "1M"], check=True)
+    before = log.read_bytes()
+    found = wl("snaps", domain, "--audit", "--json")
+    assert found.code == 1, found.err
+    problems = json.loads(found.out)
+    assert [(p["problem"], p["snapshot"], p["file"]) for p in problems] == [
+        ("gone", "s1", None),
+        ("not-logged", "outside", None),
+        ("no-metadata", None, s1_overlay),
+        ("unused-overlay", None, stray),
+    ]
+    assert set(problems[0]) == {"problem", "domain", "snapshot", "file", "repair"}
+    assert all(p["domain"] == domain for p in problems)
+    assert log.read_bytes() == before  # the audit writes nothing
+    # the repair of `gone` brings the metadata back
+    repair = problems[0]["repair"]
+    assert repair.startswith(f"virsh snapshot-create {domain} --redefine --xmlfile /dev/stdin")
+    done = subprocess.run(["bash", "-c", repair], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    again = json.loads(wl("snaps", domain, "--audit", "--json").out)
+    assert [(p["problem"], p["snapshot"], p["file"]) for p in again] == [
+        ("not-logged", "outside", None),
+        ("unused-overlay", None, stray),
+    ]

@@ -345,6 +345,14 @@ def snaps(
     tree: Annotated[
         bool, typer.Option("--tree", help="Parents before children instead of time order.")
     ] = False,
+    audit: Annotated[
+        bool,
+        typer.Option(
+            "--audit",
+            help="Compare libvirt's snapshots, the disks' backing chains, the overlay files "
+            "and the log; each drift with its repair. Exit 1 when any.",
+        ),
+    ] = False,
 ) -> None:
     """Snapshots with the log entry that made each and the task it served; marks those
     the log does not know and the log's snapshots that are gone."""
@@ -355,6 +363,11 @@ def snaps(
     uri, _ = resolve_uri(connect, sess.env, sess.config)
     if domain is not None:
         domain, uri = split_target(domain, uri)
+    if audit:
+        if domain is None:
+            raise errors.UsageError("--audit needs a DOMAIN")
+        _audit(sess, domain, uri, as_json=as_json)
+        return
     listing = _listing(sess, domain, uri, tree=tree)
     if as_json:
         rows = [row_json(r) for group in listing.groups for r in group.rows]
@@ -374,6 +387,33 @@ def snaps(
             err=True,
         )
     if domain is not None and missing:
+        raise typer.Exit(errors.EXIT_FAILED)
+
+
+def _audit(sess: Session, domain: str, uri: str | None, *, as_json: bool) -> None:
+    from worklog.cli.snap_output import audit_json, audit_lines  # noqa: PLC0415
+    from worklog.vm.audit import audit  # noqa: PLC0415
+    from worklog.vm.base import (  # noqa: PLC0415
+        ConnectError,
+        HypervisorCallError,
+        HypervisorUnavailable,
+    )
+    from worklog.vm.factory import open_hypervisor  # noqa: PLC0415
+
+    try:
+        found = audit(sess.log, open_hypervisor, domain, uri)
+    except ConnectError as exc:
+        raise errors.HypervisorError(f"{exc}: {exc.message}") from exc
+    except HypervisorUnavailable as exc:
+        raise errors.HypervisorError(str(exc)) from exc
+    except HypervisorCallError as exc:
+        raise errors.WorklogError(f"snaps {domain}: {exc.plain_error or exc}") from exc
+    if as_json:
+        typer.echo(json.dumps(audit_json(found), ensure_ascii=False, indent=2))
+    else:
+        for line in audit_lines(found):
+            typer.echo(line)
+    if found.problems:
         raise typer.Exit(errors.EXIT_FAILED)
 
 

@@ -18,6 +18,7 @@ from worklog.format.dates import parse_stamp_arg
 
 if TYPE_CHECKING:
     from worklog.vm.actions import Logged, NothingDone, NotLogged, Outcome
+    from worklog.vm.audit import Audit
     from worklog.vm.base import ActionResult
     from worklog.vm.listing import Listing, SnapRow
     from worklog.vm.prune import PrunePlan
@@ -221,6 +222,36 @@ def prune_json(plans: Sequence[PrunePlan], outcome: Outcome) -> list[dict[str, A
                 }
             )
     return rows
+
+
+# --- `snaps --audit` --------------------------------------------------------------------
+
+
+def audit_json(found: Audit) -> list[dict[str, Any]]:
+    """`snaps --audit --json`: one object per problem; the keys are a contract."""
+    return [
+        {
+            "problem": p.problem,
+            "domain": p.domain,
+            "snapshot": p.snapshot,
+            "file": p.file,
+            "repair": p.repair,
+        }
+        for p in found.problems
+    ]
+
+
+def audit_lines(found: Audit) -> list[str]:
+    """A heading, then per problem `KIND SNAPSHOT|FILE` and its repair indented."""
+    count = len(found.problems)
+    head = f"{escape_value(found.domain)} ({found.uri}): "
+    if not count:
+        return [head + "no drift between libvirt, the disks and the log"]
+    lines = [head + (f"{count} problem" if count == 1 else f"{count} problems")]
+    for p in found.problems:
+        lines.append(f"  {p.problem} {escape_value(p.snapshot or p.file or '')}")
+        lines.append(f"    repair: {escape_value(p.repair)}")
+    return lines
 
 
 # --- `snaps` ----------------------------------------------------------------------------

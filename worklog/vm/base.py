@@ -171,6 +171,18 @@ class Hypervisor(Protocol):
         """Bytes free in ``folder`` on the host; None when it cannot be told from here."""
         ...
 
+    def domain_xml(self, domain: str) -> str:
+        """The domain's persistent definition. Raises HypervisorCallError."""
+        ...
+
+    def exists(self, path: str) -> bool | None:
+        """Whether the file is there on the host; None when it cannot be told from here."""
+        ...
+
+    def list_files(self, folder: str) -> list[str] | None:
+        """The names in ``folder`` on the host; None when it cannot be told from here."""
+        ...
+
     def agent_ping(self, domain: str, timeout: int) -> str | None:
         """None when the guest agent answered a ping within ``timeout`` seconds, else
         why not, in plain words."""

@@ -10,6 +10,7 @@ neither disk-only nor quiesce is asked, else external (each disk moves to an ove
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -64,6 +65,7 @@ class FakeDisk:
     target: str
     source: str
     format: str = "qcow2"
+    backing: tuple[str, ...] = ()  # the images under source, nearest first
 
 
 @dataclass
@@ -98,7 +100,7 @@ class FakeHost:
         self._ticks = 0
         self.host = HostInfo("fakehost", (9, 0, 0), "QEMU", (7, 2, 0))
         self.free: dict[str, int] = {}  # folder -> bytes free (absent: plenty)
-        self.frozen: list[str] = []  # domains frozen now (thawed ones leave)
+        self.files: set[str] | None = None  # the host's files (None: cannot be seen)
 
     def now(self) -> datetime:
         """The host's clock: one second further at each reading."""
@@ -216,7 +218,10 @@ class FakeHypervisor:
         dom.current = name
         if kind == "external":
             for disk, planned in zip(dom.disks, disks, strict=True):
+                disk.backing = (disk.source, *disk.backing)
                 disk.source, disk.format = str(planned.source), "qcow2"
+                if self.host.files is not None:
+                    self.host.files.add(disk.source)
         return result
 
     def list_snapshots(self, domain: str) -> list[SnapshotInfo]:
@@ -293,11 +298,27 @@ class FakeHypervisor:
                 error_name=NO_DOMAIN.error_name,
                 plain_error=NO_DOMAIN.plain,
             )
-        return [DomainDiskInfo(d.target, d.format, d.source, True) for d in dom.disks]
+        return [DomainDiskInfo(d.target, d.format, d.source, True, d.backing) for d in dom.disks]
 
     def free_space(self, folder: str) -> int | None:
         self.host.calls.append(("free_space", folder))
         return self.host.free.get(folder, 1 << 40)
+
+    def domain_xml(self, domain: str) -> str:
+        disks = "".join(
+            f"<disk type='file' device='disk'><source file='{d.source}'/>"
+            f"<target dev='{d.target}'/></disk>"
+            for d in self.disks(domain)
+        )
+        return f"<domain type='fake'><name>{domain}</name><devices>{disks}</devices></domain>"
+
+    def exists(self, path: str) -> bool | None:
+        return path in self.host.files if self.host.files is not None else None
+
+    def list_files(self, folder: str) -> list[str] | None:
+        if self.host.files is None:
+            return None
+        return sorted(os.path.basename(p) for p in self.host.files if os.path.dirname(p) == folder)
 
     def agent_ping(self, domain: str, timeout: int) -> str | None:
         self.host.calls.append(("agent_ping", domain))

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import socket
+import subprocess
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -145,6 +147,23 @@ def _error_fields(
 def _silence_libvirt() -> None:
     """libvirt prints every error to stderr, even caught ones: install a no-op handler."""
     libvirt.registerErrorHandler(lambda *_: None, None)
+
+
+def _qemu_img_chain(path: str) -> tuple[str, ...]:
+    """The images under ``path``, nearest first, as qemu-img reads them (-U: a running
+    guest may hold the image); () when it cannot be read."""
+    try:
+        proc = subprocess.run(
+            ["qemu-img", "info", "-U", "--backing-chain", "--output=json", path],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        )
+        chain = json.loads(proc.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return ()
+    return tuple(str(image["filename"]) for image in chain[1:] if "filename" in image)
 
 
 class _Frozen:
@@ -413,11 +432,39 @@ class LibvirtHypervisor:
             raise self._call_error(err) from err
 
     def disks(self, domain: str) -> list[DomainDiskInfo]:
+        """With each disk's backing chain: libvirt's `backingStore` (a running domain),
+        else, when the host is this machine, `qemu-img info --backing-chain`."""
         try:
             dom = self._conn.lookupByName(domain)
-            return read_disks(str(dom.XMLDesc(0)))[0]
+            disks = read_disks(str(dom.XMLDesc(0)))[0]
         except libvirt.libvirtError as err:
             raise self._call_error(err) from err
+        if not self._is_local():
+            return disks
+        return [
+            replace(d, backing=_qemu_img_chain(d.source))
+            if d.is_file and d.source and not d.backing
+            else d
+            for d in disks
+        ]
+
+    def domain_xml(self, domain: str) -> str:
+        try:
+            dom = self._conn.lookupByName(domain)
+            return str(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        except libvirt.libvirtError as err:
+            raise self._call_error(err) from err
+
+    def exists(self, path: str) -> bool | None:
+        return os.path.exists(path) if self._is_local() else None
+
+    def list_files(self, folder: str) -> list[str] | None:
+        if not self._is_local():
+            return None
+        try:
+            return sorted(os.listdir(folder))
+        except OSError:
+            return None
 
     def free_space(self, folder: str) -> int | None:
         """statvfs when the host is this machine, else the storage pool whose folder
