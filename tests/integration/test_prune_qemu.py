@@ -216,10 +216,60 @@ def test_audit_finds_each_drift_with_its_repair(
     # the repair of `gone` brings the metadata back
     repair = problems[0]["repair"]
     assert repair.startswith(f"virsh snapshot-create {domain} --redefine --xmlfile /dev/stdin")
-    done = subprocess.run(["bash", "-c", repair], capture_output=True, text=True)
+    done = subprocess.run(["bash", "-c", repair], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     again = json.loads(wl("snaps", domain, "--audit", "--json").out)
     assert [(p["problem"], p["snapshot"], p["file"]) for p in again] == [
         ("not-logged", "outside", None),
         ("unused-overlay", None, stray),
     ]
+
+
+# --- a remote host over ssh -------------------------------------------------------------
+
+
+def test_take_list_revert_prune_over_ssh(
+    wl: Worklog, ssh_uri: str, conn: Any, make_domain: MakeDomain, log: Path
+) -> None:
+    domain = make_domain("qcow2")
+    for name in ("a", "b"):
+        made = wl("snap", domain, "--name", name, uri=ssh_uri)
+        assert made.code == 0, made.err
+    listed = wl("snaps", domain, "--json", uri=ssh_uri)
+    assert [r["name"] for r in json.loads(listed.out)] == ["a", "b"]
+    reverted = wl("revert", domain, "a", uri=ssh_uri)
+    assert reverted.code == 0, reverted.err
+    assert conn.lookupByName(domain).snapshotCurrent(0).getName() == "a"
+    pruned = wl("prune", domain, "--keep-last", "1", uri=ssh_uri)
+    assert pruned.code == 0, pruned.err
+    assert [s.getName() for s in conn.lookupByName(domain).listAllSnapshots(0)] == ["b"]
+    records = [e.record for e in parse(log.read_bytes()).entries[1:]]
+    assert [(r.action, r.fields["name"]) for r in records if r is not None] == [
+        ("snap", "a"), ("snap", "b"), ("revert", "a"), ("snap-prune", "a")
+    ]
+    version = conn.getLibVersion()
+    for record in records:
+        assert record is not None
+        assert record.fields["uri"].startswith("qemu+ssh://root@127.0.0.1/system")
+        assert record.fields["host"] == conn.getHostname()
+        assert record.fields["libvirt"] == ".".join(
+            str(version // 10**k % 1000) for k in (6, 3, 0)
+        )
+        assert record.fields["hypervisor"] == "QEMU " + ".".join(
+            str(conn.getVersion() // 10**k % 1000) for k in (6, 3, 0)
+        )
+
+
+def test_external_revert_before_libvirt_9_9_is_refused_before_asking(
+    wl: Worklog, conn: Any, make_domain: MakeDomain, log: Path
+) -> None:
+    if conn.getLibVersion() >= 9_009_000:
+        pytest.skip("this libvirt reverts to external snapshots")
+    domain = make_domain("raw")
+    assert wl("snap", domain, "--name", "ext").code == 0
+    refused = wl("revert", domain, "ext")
+    assert refused.code == 1
+    assert "reverting to an external snapshot needs libvirt 9.9.0 or newer" in refused.err
+    record = parse(log.read_bytes()).entries[-1].record
+    assert record is not None
+    assert record.fields["preflight"] == "refused"
