@@ -94,7 +94,7 @@ def _gone(domain: str, name: str, entry: Entry, hv: Hypervisor) -> Problem:
     disks = _record_disks(fields.get("disks", ""))
     missing = [path for _, path in disks if hv.exists(path) is False]
     if missing:
-        repair = f"nothing to redefine: {missing[0]} is gone; remove the record's snapshot by hand"
+        repair = f"nothing to redefine: {missing[0]} is gone, the snapshot cannot come back"
         return Problem("gone", domain, name, missing[0], repair)
     created = int(entry.stamp.when.timestamp())  # the record's stamp: when it was taken
     kind = fields.get("kind", "internal")
