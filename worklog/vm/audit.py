@@ -51,7 +51,7 @@ def audit(log: LogFile, factory: Factory, domain: str, uri: str | None) -> Audit
     try:
         entries = snapshot_entries(log.load().doc, domain) if log.exists() else []
         infos = hv.list_snapshots(domain)
-        disks = hv.disks(domain)
+        disks = hv.disks(domain, chains=True)
         rows = join(domain, hv.uri, infos, entries)
         problems = [
             *_record_problems(domain, rows, entries, hv),
@@ -99,7 +99,7 @@ def _gone(domain: str, name: str, entry: Entry, hv: Hypervisor) -> Problem:
     created = int(entry.stamp.when.timestamp())  # the record's stamp: when it was taken
     kind = fields.get("kind", "internal")
     xml = redefine_xml(name, kind, disks, fields.get("description"), created)
-    xml = _with_domain(xml, hv.domain_xml(domain), disks, hv.disks(domain))
+    xml = _with_domain(xml, hv.domain_xml(domain), disks, hv.disks(domain, chains=True))
     repair = f"virsh snapshot-create {_q(domain)} --redefine --xmlfile /dev/stdin <<< {_q(xml)}"
     return Problem("gone", domain, name, None, repair)
 

@@ -163,8 +163,10 @@ class Hypervisor(Protocol):
         """The host, libvirt's and the hypervisor's versions. Raises HypervisorCallError."""
         ...
 
-    def disks(self, domain: str) -> list[DomainDiskInfo]:
-        """The domain's disks as they are now. Raises HypervisorCallError."""
+    def disks(self, domain: str, *, chains: bool = False) -> list[DomainDiskInfo]:
+        """The domain's disks as they are now; ``chains``: with each disk's backing chain
+        even where libvirt does not report it (read from the images: slower). Raises
+        HypervisorCallError."""
         ...
 
     def free_space(self, folder: str) -> int | None:

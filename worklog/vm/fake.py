@@ -287,7 +287,7 @@ class FakeHypervisor:
         self.host.calls.append(("host_info",))
         return self.host.host
 
-    def disks(self, domain: str) -> list[DomainDiskInfo]:
+    def disks(self, domain: str, *, chains: bool = False) -> list[DomainDiskInfo]:
         self.host.calls.append(("disks", domain))
         dom = self._domain(domain)
         if dom is None:

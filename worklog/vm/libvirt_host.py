@@ -102,15 +102,16 @@ class HostReads:
         except libvirt.libvirtError as err:
             raise self._call_error(err) from err
 
-    def disks(self, domain: str) -> list[DomainDiskInfo]:
-        """With each disk's backing chain: libvirt's `backingStore` (a running domain),
-        else, when the host is this machine, `qemu-img info --backing-chain`."""
+    def disks(self, domain: str, *, chains: bool = False) -> list[DomainDiskInfo]:
+        """Each disk with libvirt's `backingStore` (a running domain); with ``chains``,
+        where libvirt gives none and the host is this machine, `qemu-img info
+        --backing-chain`."""
         try:
             dom = self._conn.lookupByName(domain)
             disks = read_disks(str(dom.XMLDesc(0)))[0]
         except libvirt.libvirtError as err:
             raise self._call_error(err) from err
-        if not self._is_local():
+        if not chains or not self._is_local():
             return disks
         return [
             replace(d, backing=_qemu_img_chain(d.source))
