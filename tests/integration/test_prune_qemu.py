@@ -218,10 +218,41 @@ def test_audit_finds_each_drift_with_its_repair(
     assert repair.startswith(f"virsh snapshot-create {domain} --redefine --xmlfile /dev/stdin")
     done = subprocess.run(["bash", "-c", repair], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+    left = [("not-logged", "outside", None), ("unused-overlay", None, stray)]
     again = json.loads(wl("snaps", domain, "--audit", "--json").out)
-    assert [(p["problem"], p["snapshot"], p["file"]) for p in again] == [
-        ("not-logged", "outside", None),
-        ("unused-overlay", None, stray),
+    assert [(p["problem"], p["snapshot"], p["file"]) for p in again] == left
+    dom.destroy()  # shut off, and a base image removed
+    os.remove(base)
+    off = json.loads(wl("snaps", domain, "--audit", "--json").out)
+    assert [(p["problem"], p["snapshot"], p["file"]) for p in off] == [
+        *left[:1],
+        ("missing-file", None, base),
+        *left[1:],
+    ]
+
+
+def test_the_audit_reads_a_chain_libvirt_does_not_report(
+    wl: Worklog, conn: Any, make_domain: MakeDomain, image_dir: Path
+) -> None:
+    """A shut-off domain whose image was given an overlay outside libvirt (qemu-img
+    create -b): the chain comes from the images, its missing base is named."""
+    domain = make_domain("qcow2", running=False)
+    base = top_images(conn, domain)["vda"][0]
+    top = str(image_dir / "top.qcow2")
+    subprocess.run(
+        ["qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", top], check=True
+    )
+    dom = conn.lookupByName(domain)
+    dom.updateDeviceFlags(
+        f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+        f"<source file='{top}'/><target dev='vda' bus='virtio'/></disk>",
+        libvirt.VIR_DOMAIN_AFFECT_CONFIG,
+    )
+    os.remove(base)
+    found = json.loads(wl("snaps", domain, "--audit", "--json").out)
+    assert [(p["problem"], p["file"]) for p in found] == [
+        ("missing-file", base),
+        ("no-metadata", top),
     ]
 
 

@@ -21,21 +21,29 @@ from worklog.vm.libvirt_errors import error_fields
 from worklog.vm.libvirt_xml import read_disks
 
 
-def _qemu_img_chain(path: str) -> tuple[str, ...]:
-    """The images under ``path``, nearest first, as qemu-img reads them (-U: a running
-    guest may hold the image); () when it cannot be read."""
-    try:
-        proc = subprocess.run(
-            ["qemu-img", "info", "-U", "--backing-chain", "--output=json", path],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        )
-        chain = json.loads(proc.stdout)
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return ()
-    return tuple(str(image["filename"]) for image in chain[1:] if "filename" in image)
+def _qemu_img_chain(path: str, limit: int = 64) -> tuple[str, ...]:
+    """The images under ``path``, nearest first, as qemu-img reads them one by one (-U:
+    a running guest may hold the image), up to the first that is missing (which is
+    named: the chain needs it) or cannot be read."""
+    chain: list[str] = []
+    current = path
+    while len(chain) < limit and os.path.exists(current):
+        try:
+            proc = subprocess.run(
+                ["qemu-img", "info", "-U", "--output=json", current],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=30,
+            )
+            below = json.loads(proc.stdout).get("full-backing-filename")
+        except (OSError, subprocess.SubprocessError, ValueError):
+            break
+        if not below:
+            break
+        chain.append(str(below))
+        current = str(below)
+    return tuple(chain)
 
 
 class Frozen:
