@@ -16,8 +16,8 @@ from tests.libvirt_nodes import NodeDomain, NodeSnapshot, write_node
 from worklog.store.logfile import LogFile
 from worklog.vm import actions
 from worklog.vm.actions import Services, SnapRequest, Target
-from worklog.vm.base import HostInfo, SnapshotInfo
-from worklog.vm.fake import DEFAULT_URI, FakeHost
+from worklog.vm.base import DiskSnapshot, HostInfo, SnapshotInfo
+from worklog.vm.fake import DEFAULT_URI, FakeHost, FakeSnapshot
 from worklog.vm.prune import PruneRequest, prune
 from worklog.vm.retention import Policy, decide
 
@@ -249,3 +249,24 @@ def test_prune_cli_dry_run_json_and_refusal_without_a_rule(
     assert done.code == 0, done.err
     assert done.out.startswith("snap-prune web01: ok, pruned internal snapshot a in ")
     assert "\nkeep-daily: 1\n" in log.read_text(encoding="utf-8")
+
+
+def test_a_change_to_a_mixed_chain_is_refused(host: FakeHost, services: Services) -> None:
+    """A disk whose snapshots mix both kinds (made outside worklog): revert, delete and
+    prune refuse before libvirt is asked, each refusal logged."""
+    dom = host.domains[DEFAULT_URI]["web01"]
+    overlay = DiskSnapshot("vda", "/images/web01-0.ext.qcow2", "external")
+    dom.snapshots["ext"] = FakeSnapshot(
+        "ext", datetime(2026, 11, 26, 13, 0, tzinfo=UTC), "worklog:", "s4", "external", (overlay,)
+    )
+    host.calls.clear()
+    refusal = "disk vda has both internal and external snapshots: worklog changes no such chain"
+    for outcome in (
+        actions.revert(Target("web01"), "s3", services),
+        actions.delete(Target("web01"), "s3", services),
+        prune(PruneRequest((Target("web01"),), Policy(last=1)), services).outcome,
+    ):
+        assert outcome.failed
+        assert all(str(i.result.plain_error).startswith(refusal) for i in outcome.logged)
+    assert not any(call[0] in ("revert", "delete") for call in host.calls)
+    assert services.log.path.read_text(encoding="utf-8").count("\npreflight: refused\n") == 5
