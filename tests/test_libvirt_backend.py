@@ -449,3 +449,32 @@ def test_switched_targets_names_disks_now_on_an_overlay() -> None:
     assert switched_targets(before, domain("/vm/a.qcow2", "/vm/b.qcow2")) == ()
     assert switched_targets(before, domain("/vm/a.s.qcow2", "/vm/b.qcow2")) == ("vda",)
     assert switched_targets(before, domain("/vm/a.s.qcow2", "/vm/b.s.qcow2")) == ("vda", "vdb")
+
+
+class _HungAgent:
+    """A domain whose agent lets a freeze time out (the fault vdsm saw: the guest may
+    freeze later): no real part gives it on demand."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def agentSetResponseTimeout(self, seconds: int, _flags: int) -> int:  # noqa: N802
+        self.calls.append(("timeout", seconds))
+        return 0
+
+    def fsFreeze(self, _mounts: object, _flags: int) -> int:  # noqa: N802
+        self.calls.append(("freeze", 0))
+        raise libvirt.libvirtError("Guest agent is not responding: timed out")
+
+    def fsThaw(self, _mounts: object, _flags: int) -> int:  # noqa: N802
+        self.calls.append(("thaw", 0))
+        return 1
+
+
+def test_a_freeze_that_times_out_is_thawed_and_the_bound_restored() -> None:
+    from worklog.vm.libvirt_host import Frozen  # noqa: PLC0415
+
+    dom = _HungAgent()
+    with pytest.raises(libvirt.libvirtError), Frozen(dom, 3, enabled=True):
+        pytest.fail("the block must not run when the freeze failed")
+    assert dom.calls == [("timeout", 3), ("freeze", 0), ("thaw", 0), ("timeout", -1)]

@@ -59,8 +59,12 @@ class Frozen:
     def __enter__(self) -> Frozen:
         if self._enabled:
             self._dom.agentSetResponseTimeout(self._timeout, 0)
-            self._dom.fsFreeze(None, 0)
             self._since = time.monotonic()
+            try:
+                self._dom.fsFreeze(None, 0)
+            except libvirt.libvirtError:
+                self._release()  # a freeze that timed out may still happen in the guest
+                raise
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -70,7 +74,19 @@ class Frozen:
             self._dom.fsThaw(None, 0)
         finally:
             self.seconds = time.monotonic() - self._since
+            self._restore()
 
+    def _release(self) -> None:
+        with contextlib.suppress(libvirt.libvirtError):
+            self._dom.fsThaw(None, 0)
+        self._restore()
+
+    def _restore(self) -> None:
+        """libvirt's own agent timeout again for the domain."""
+        with contextlib.suppress(libvirt.libvirtError):
+            self._dom.agentSetResponseTimeout(
+                libvirt.VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_DEFAULT, 0
+            )
 
 
 class HostReads:
