@@ -458,15 +458,15 @@ class _HungAgent:
     def __init__(self) -> None:
         self.calls: list[tuple[str, int]] = []
 
-    def agentSetResponseTimeout(self, seconds: int, _flags: int) -> int:  # noqa: N802
+    def agentSetResponseTimeout(self, seconds: int, _flags: int) -> int:
         self.calls.append(("timeout", seconds))
         return 0
 
-    def fsFreeze(self, _mounts: object, _flags: int) -> int:  # noqa: N802
+    def fsFreeze(self, _mounts: object, _flags: int) -> int:
         self.calls.append(("freeze", 0))
         raise libvirt.libvirtError("Guest agent is not responding: timed out")
 
-    def fsThaw(self, _mounts: object, _flags: int) -> int:  # noqa: N802
+    def fsThaw(self, _mounts: object, _flags: int) -> int:
         self.calls.append(("thaw", 0))
         return 1
 
