@@ -157,11 +157,24 @@ def measure(runs: int) -> list[tuple[str, ...]]:
 def measure_lookup(runs: int, counts: tuple[int, ...] = (1, 10, 30)) -> list[tuple[str, ...]]:
     """What `revert` and `snap-delete` add before changing anything: one listing of the
     domain's snapshots, to know that the record (the snapshot's description and disks)
-    fits the log. Timed in-process, with the domain holding more and more snapshots."""
+    fits the log; what `snap` reads for its preflight (host versions, disks with their
+    chains, the listing); and a whole `snaps --audit`. Timed in-process, with the domain
+    holding more and more snapshots."""
+    from worklog.store.logfile import LogFile  # noqa: PLC0415
+    from worklog.vm.audit import audit  # noqa: PLC0415
     from worklog.vm.factory import open_hypervisor  # noqa: PLC0415
 
+    def timed(call: Any) -> str:
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - start)
+        return ms(statistics.median(times))
+
     rows: list[tuple[str, ...]] = []
-    with small_domain() as (domain, dom):
+    with small_domain() as (domain, dom), tempfile.TemporaryDirectory() as tmp:
+        log = LogFile(Path(tmp) / "bench.LOG")
         hv = open_hypervisor(URI)
         try:
             made = 0
@@ -170,13 +183,13 @@ def measure_lookup(runs: int, counts: tuple[int, ...] = (1, 10, 30)) -> list[tup
                     xml = f"<domainsnapshot><name>s{index}</name></domainsnapshot>"
                     dom.snapshotCreateXML(xml, 0)
                 made = count
-                times = []
-                for _ in range(runs):
-                    start = time.perf_counter()
-                    hv.list_snapshots(domain)
-                    times.append(time.perf_counter() - start)
-                rows.append((f"{count} snapshot{'s' if count > 1 else ''}",
-                             ms(statistics.median(times)), "one listSnapshots and XML each"))
+                listing = timed(lambda: hv.list_snapshots(domain))
+                preflight = timed(
+                    lambda: (hv.host_info(), hv.disks(domain), hv.list_snapshots(domain))
+                )
+                audited = timed(lambda: audit(log, open_hypervisor, domain, URI))
+                rows.append((f"{count} snapshot{'s' if count > 1 else ''}", listing,
+                             preflight, audited))
         finally:
             hv.close()
             for snapshot in dom.listAllSnapshots(0):
@@ -196,8 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"internal snapshot of a running 64 MiB QEMU (TCG) guest, one 16 MiB qcow2 disk, "
           f"on {URI}; median of {args.runs} runs, snapshots deleted between runs (untimed)")
     print(table(measure(args.runs), ("command", "median", "ratio", "note")))
-    print("\nthe look-up before a revert or snap-delete (in-process), by snapshots of the domain")
-    print(table(measure_lookup(args.runs), ("domain holds", "median", "note")))
+    print("\nwhat is read before changing anything, and an audit (in-process, medians), by "
+          "snapshots of the domain")
+    print(table(measure_lookup(args.runs),
+                ("domain holds", "revert/delete look-up", "snap preflight", "snaps --audit")))
     return 0
 
 

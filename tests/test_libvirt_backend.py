@@ -147,12 +147,20 @@ def test_unknown_domain_fails_with_no_domain(hv: Hypervisor) -> None:
     assert result.disks == ()
 
 
+def test_quiesce_on_the_test_driver_fails_at_the_freeze(hv: Hypervisor) -> None:
+    before = names(hv, "db")
+    result = hv.snapshot("db", name="q1", disk_only=True, quiesce=True)
+    assert (result.ok, result.error_code, result.error_name) == (False, 3, "VIR_ERR_NO_SUPPORT")
+    assert result.plain_error == "this hypervisor driver cannot freeze guest file systems"
+    assert names(hv, "db") == before
+
+
 @pytest.mark.parametrize(
     ("domain", "disk_only", "quiesce", "targets"),
     [
         ("web", True, False, ["vda"]),
         ("legacy", False, False, ["sda"]),  # a raw disk: external disk-only is chosen
-        ("db", False, True, ["vda", "vdb"]),  # quiesce implies disk-only
+        ("db", True, False, ["vda", "vdb"]),
     ],
 )
 def test_external_is_refused_by_the_test_driver(
@@ -441,3 +449,32 @@ def test_switched_targets_names_disks_now_on_an_overlay() -> None:
     assert switched_targets(before, domain("/vm/a.qcow2", "/vm/b.qcow2")) == ()
     assert switched_targets(before, domain("/vm/a.s.qcow2", "/vm/b.qcow2")) == ("vda",)
     assert switched_targets(before, domain("/vm/a.s.qcow2", "/vm/b.s.qcow2")) == ("vda", "vdb")
+
+
+class _HungAgent:
+    """A domain whose agent lets a freeze time out (the fault vdsm saw: the guest may
+    freeze later): no real part gives it on demand."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def agentSetResponseTimeout(self, seconds: int, _flags: int) -> int:
+        self.calls.append(("timeout", seconds))
+        return 0
+
+    def fsFreeze(self, _mounts: object, _flags: int) -> int:
+        self.calls.append(("freeze", 0))
+        raise libvirt.libvirtError("Guest agent is not responding: timed out")
+
+    def fsThaw(self, _mounts: object, _flags: int) -> int:
+        self.calls.append(("thaw", 0))
+        return 1
+
+
+def test_a_freeze_that_times_out_is_thawed_and_the_bound_restored() -> None:
+    from worklog.vm.libvirt_host import Frozen  # noqa: PLC0415
+
+    dom = _HungAgent()
+    with pytest.raises(libvirt.libvirtError), Frozen(dom, 3, enabled=True):
+        pytest.fail("the block must not run when the freeze failed")
+    assert dom.calls == [("timeout", 3), ("freeze", 0), ("thaw", 0), ("timeout", -1)]

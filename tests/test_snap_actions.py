@@ -41,6 +41,7 @@ NOW = datetime(2026, 11, 26, 14, 5)
 PLAN = ".LOG\n10:19 2026-11-26\nGTD\n1, today\n1), 10:20- qemu 8.2 on web01\n"
 TASK = 'see"10:19 2026-11-26" item 1: qemu 8.2 on web01'
 LOST = "lab.example.net"
+HOST_FIELDS = "host: fakehost\nlibvirt: 9.0.0\nhypervisor: QEMU 7.2.0\n"
 
 
 CP1252_ASCII_TAIL = cp1252_with_ascii_ends(PLAN)
@@ -111,8 +112,10 @@ def test_snap_logs_each_target_and_stores_the_task(
         "worklog snap legacy: ok, external snapshot pre of 1 disk in D s\n"
         "result: ok\ndomain: legacy\nname: pre\nkind: external\n"
         "disks: vda /images/legacy-0.pre.qcow2\nduration: D s\n"
-        f"uri: {DEFAULT_URI}\nfor: {TASK}\ndescription: qemu 8.2 next"
+        f"uri: {DEFAULT_URI}\nfor: {TASK}\nconsistency: crash\n{HOST_FIELDS}"
+        "description: qemu 8.2 next"
     )
+    assert "\nconsistency: memory\n" in sources(log)[0]  # internal, running: with its RAM
     stored = host.domains[DEFAULT_URI]["web01"].snapshots["pre"].description
     assert stored == f"worklog: qemu 8.2 next\nfor: {TASK}"
     assert host.open == 0  # every connection closed
@@ -149,7 +152,7 @@ def test_keep_prunes_worklog_snapshots_only_and_never_the_new_one(
     ]
     assert snapshots(host) == ["manual", "new"]
     assert sources(log)[1].endswith(
-        f"uri: {DEFAULT_URI}\nfor: {TASK}\nkeep: 1\ndescription: base install"
+        f"uri: {DEFAULT_URI}\nfor: {TASK}\nkeep: 1\n{HOST_FIELDS}description: base install"
     )
 
 
@@ -284,7 +287,7 @@ def test_what_a_record_takes_from_libvirt_is_checked_before_the_change(
             call(Target("web01"), "ascii-name", services)
         assert isinstance(caught.value.cause, TextDoesNotFit)
         assert caught.value.cause.text == "description: 快照 before qemu 8.2"
-        assert host.calls == [("connect", "None"), ("list_snapshots", "web01")]
+        assert host.calls == [("connect", "None"), ("host_info",), ("list_snapshots", "web01")]
     assert host.domains[DEFAULT_URI]["web01"].current == "ascii-name"
     assert "ascii-name" in snapshots(host)
     assert cp1252_log.read_bytes() == before

@@ -45,6 +45,14 @@ GTD
 3), write the qemu-ifup note
 """
 ACTIVE = 'see"10:19 2026-11-26" item 2: qemu 8.2 on web01'
+libvirt = pytest.importorskip("libvirt")
+_LIBVIRT = libvirt.getVersion()
+HOST_FIELDS = {
+    "host": socket.gethostname(),
+    "libvirt": f"{_LIBVIRT // 1000000}.{_LIBVIRT // 1000 % 1000}.{_LIBVIRT % 1000}",
+    "hypervisor": "TEST 0.0.2",
+}
+HOST = "\n".join(f"{k}: {v}" for k, v in HOST_FIELDS.items())
 WEB_DISKS = f"vda {IMAGE_DIR}/web01-vda.qcow2; vdb {IMAGE_DIR}/web01-vdb.qcow2"
 DOMAINS = (
     NodeDomain(
@@ -143,6 +151,8 @@ disks: {WEB_DISKS}
 duration: D s
 uri: {uri}
 for: {ACTIVE}
+consistency: memory
+{HOST}
 description: qemu 8.2 next"""
     ]
     last = exported(log)[-1]
@@ -183,7 +193,9 @@ kind: internal
 disks: vda {IMAGE_DIR}/db01-vda.qcow2
 duration: D s
 uri: {uri}
-for: {ACTIVE}"""
+for: {ACTIVE}
+consistency: crash
+{HOST}"""
     )
 
 
@@ -237,6 +249,7 @@ def test_failures_are_logged(
     expected |= {"kind": kind} if kind else {}
     expected |= {"disks": disks} if disks else {}
     expected |= {"duration": "D s", "uri": uri, "for": ACTIVE, "error": error, "error-code": code}
+    expected |= HOST_FIELDS
     assert fields == expected
     snapshot = exported(log)[-1]["snapshot"]
     assert (snapshot["result"], snapshot["error"], snapshot["error_code"]) == (
@@ -317,6 +330,7 @@ duration: D s
 uri: {uri}
 for: {task}
 keep: 1
+{HOST}
 description: base install""",
         f"""14:05 2026-11-26
 snapshot, web01
@@ -328,7 +342,8 @@ kind: internal
 duration: D s
 uri: {uri}
 for: {task}
-keep: 1""",
+keep: 1
+{HOST}""",
     ]
 
 
@@ -452,6 +467,7 @@ kind: internal
 duration: D s
 uri: {uri}
 for: see"10:19 2026-11-26" item 3: write the qemu-ifup note
+{HOST}
 description: by hand"""
     )
     actions = [(r["snapshot"]["action"], r["snapshot"]["result"]) for r in exported(log)[1:]]

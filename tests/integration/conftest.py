@@ -9,6 +9,7 @@ them afterwards (undefine with snapshot metadata, then the files). Without a rea
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import tempfile
 import uuid
@@ -105,3 +106,24 @@ def make_domain(conn: Any, image_dir: Path) -> Iterator[MakeDomain]:
         if dom.isActive():
             dom.destroy()
         dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+
+
+SSH_KEY = Path("/etc/worklog-test/ssh/id_ed25519")
+SSH_URI = f"qemu+ssh://root@127.0.0.1/system?keyfile={SSH_KEY}&no_verify=1"
+
+
+@pytest.fixture(scope="module")
+def ssh_uri(conn: Any) -> str:
+    """`qemu+ssh://root@127.0.0.1/system` with the key scripts/setup-libvirt made; skips,
+    saying why, when sshd does not answer on the loopback or the key is missing."""
+    if not SSH_KEY.is_file():
+        pytest.skip(f"no {SSH_KEY}: run scripts/setup-libvirt (it sets up sshd on 127.0.0.1)")
+    try:
+        socket.create_connection(("127.0.0.1", 22), timeout=2).close()
+    except OSError as exc:
+        pytest.skip(f"sshd does not answer on 127.0.0.1:22 ({exc}): run scripts/setup-libvirt")
+    try:
+        open_hypervisor(SSH_URI).close()
+    except ConnectError as exc:
+        pytest.skip(f"{SSH_URI} cannot be opened ({exc.message})")
+    return SSH_URI

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "snap-delete": ("snap_cmds", "Delete a snapshot and log it."),
     "thread": ("thread_cmds", "A task's story: its note, plans, e-mails, snapshots, commands."),
     "change": ("change_cmds", "Snapshot VMs, run a risky command, revert if it fails."),
+    "prune": ("snap_cmds", "Delete worklog's snapshots a retention policy does not keep."),
     "run": ("capture_cmds", "Run a command (no shell) and log its transcript."),
     "email": ("capture_cmds", "Append e-mails (a message or an mbox) as entries."),
     "tags": ("search_cmds", "Each tag with its count and last use."),

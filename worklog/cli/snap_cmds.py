@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from worklog import errors
 from worklog.cli.completion import complete_item
+from worklog.cli.registry import ReadableCommand
 from worklog.cli.session import Session, session
 from worklog.cli.snap_output import Given, Progress, Reporter
 from worklog.format.constructs import escape_value
@@ -28,10 +29,11 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("snap")(snap)
     app.command("snaps")(snaps)
     app.command("revert")(revert)
     app.command("snap-delete")(snap_delete)
+    app.command("prune")(prune)
+    app.command("snap", cls=SnapCommand)(snap)
 
 
 ConnectOpt = Annotated[
@@ -66,7 +68,14 @@ def _target(sess: Session, arg: str, connect: str | None) -> Target:
     return Target(*split_target(arg, uri))
 
 
-def _run(sess: Session, given: Given, call: Callable[[Services], Outcome]) -> None:
+def _run(
+    sess: Session,
+    given: Given,
+    call: Callable[[Services], Outcome],
+    *,
+    quiet: bool = False,
+    before_finish: Callable[[], None] = lambda: None,
+) -> None:
     """Call the use case with libvirt, the log and the clock; say each record as it is
     logged, then where they went; word the library's errors; exit as docs/CLI.md says."""
     from worklog.cli import snap_output as out  # noqa: PLC0415
@@ -75,7 +84,7 @@ def _run(sess: Session, given: Given, call: Callable[[Services], Outcome]) -> No
     from worklog.vm.factory import open_hypervisor  # noqa: PLC0415
     from worklog.vm.tasks import TaskNotFound  # noqa: PLC0415
 
-    reporter = Reporter(sess.log_path)
+    reporter = Reporter(sess.log_path, quiet=quiet)
     services = Services(
         sess.log,
         open_hypervisor,
@@ -94,6 +103,7 @@ def _run(sess: Session, given: Given, call: Callable[[Services], Outcome]) -> No
         raise out.task_error(exc, sess.log_path) from exc
     except HypervisorUnavailable as exc:
         raise errors.HypervisorError(str(exc)) from exc
+    before_finish()
     reporter.finish(outcome)
 
 
@@ -124,14 +134,50 @@ InternalOpt = Annotated[
     bool, typer.Option("--internal", help="Internal snapshot even with raw disks (which fail).")
 ]
 QuiesceOpt = Annotated[
-    bool, typer.Option("--quiesce", help="Freeze guest file systems (needs the guest agent).")
+    bool,
+    typer.Option(
+        "--quiesce",
+        help="Freeze guest file systems (needs the guest agent, which must answer a ping); "
+        "--quiesce=preferred takes a crash-consistent snapshot when it does not.",
+    ),
 ]
+PreferredOpt = Annotated[bool, typer.Option("--quiesce-preferred", hidden=True)]
 KeepOpt = Annotated[
     int | None,
     typer.Option(
-        "--keep", min=1, metavar="K", help="Then delete all but the newest K worklog snapshots."
+        "--keep",
+        min=1,
+        metavar="K",
+        help="Then delete all but the newest K worklog snapshots (prune --keep-last K).",
     ),
 ]
+
+
+class SnapCommand(ReadableCommand):
+    """`--quiesce=preferred` (and `--quiesce=required`, the same as `--quiesce`): a value
+    only after `=`, so that `--quiesce web01` still reads web01 as a domain."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        rewritten: list[str] = []
+        for index, arg in enumerate(args):
+            if arg == "--":
+                rewritten += args[index:]
+                break
+            rewritten.append(_quiesce_arg(arg))
+        result: list[str] = super().parse_args(ctx, rewritten)
+        return result
+
+
+def _quiesce_arg(arg: str) -> str:
+    if not arg.startswith("--quiesce="):
+        return arg
+    value = arg.partition("=")[2]
+    if value not in ("preferred", "required"):
+        raise typer.BadParameter(
+            f"{value!r}: use --quiesce, --quiesce=required or --quiesce=preferred",
+            param_hint="--quiesce",
+        )
+    return "--quiesce-preferred" if value == "preferred" else "--quiesce"
 
 
 def snap(
@@ -145,12 +191,14 @@ def snap(
     quiesce: QuiesceOpt = False,
     for_: ForOpt = None,
     keep: KeepOpt = None,
+    quiesce_preferred: PreferredOpt = False,
 ) -> None:
     """Snapshot every disk of each DOMAIN and log it: internal when all disks are qcow2,
     else external disk-only (atomic). Exit 1 when any failed, 5 when unreachable."""
     from worklog.vm import actions  # noqa: PLC0415
 
     sess = session(ctx)
+    quiesce = quiesce or quiesce_preferred
     if internal and (disk_only or quiesce):
         raise errors.UsageError("--internal excludes --disk-only and --quiesce")
     request = actions.SnapRequest(
@@ -162,6 +210,7 @@ def snap(
         force_internal=internal,
         task=for_,
         keep=keep,
+        quiesce_preferred=quiesce_preferred,
     )
     given = [("DOMAIN", t.domain) for t in request.targets]
     given += [("--name", name or ""), ("--description", description or "")]
@@ -214,6 +263,70 @@ def snap_delete(
     )
 
 
+# --- prune ------------------------------------------------------------------------------
+
+
+def _count(flag: str, what: str) -> Any:
+    return typer.Option(flag, min=1, metavar="N", help=f"Keep the newest snapshot of each {what}.")
+
+
+def prune(
+    ctx: typer.Context,
+    domains: Annotated[
+        list[str],
+        typer.Argument(metavar="DOMAIN", help="Domains to prune (or DOMAIN@URI)."),
+    ],
+    connect: ConnectOpt = None,
+    keep_last: Annotated[
+        int | None,
+        typer.Option("--keep-last", min=1, metavar="N", help="Keep the N newest snapshots."),
+    ] = None,
+    keep_hourly: Annotated[int | None, _count("--keep-hourly", "of the last N hours")] = None,
+    keep_daily: Annotated[int | None, _count("--keep-daily", "of the last N days")] = None,
+    keep_weekly: Annotated[int | None, _count("--keep-weekly", "of the last N weeks")] = None,
+    keep_monthly: Annotated[int | None, _count("--keep-monthly", "of the last N months")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be kept and deleted; change nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list of objects.")] = False,
+    for_: ForOpt = None,
+) -> None:
+    """Delete the snapshots worklog took that the policy does not keep (never others',
+    never one serving a task still open), each deletion logged with the space freed.
+    Exit 1 when any deletion failed or was refused, 5 when a host was unreachable."""
+    from worklog.cli.snap_output import prune_json, prune_lines  # noqa: PLC0415
+    from worklog.vm.prune import PruneRequest  # noqa: PLC0415
+    from worklog.vm.prune import prune as prune_domains  # noqa: PLC0415
+    from worklog.vm.retention import Policy  # noqa: PLC0415
+
+    sess = session(ctx)
+    policy = Policy(keep_last, keep_hourly, keep_daily, keep_weekly, keep_monthly)
+    if policy.is_empty():
+        raise errors.UsageError(
+            "give at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, "
+            "--keep-monthly (without one prune would keep nothing)"
+        )
+    request = PruneRequest(
+        tuple(_target(sess, arg, connect) for arg in domains), policy, dry_run, for_
+    )
+    done: list[Any] = []
+
+    def call(services: Services) -> Outcome:
+        done.append(prune_domains(request, services))
+        return done[0].outcome  # type: ignore[no-any-return]
+
+    def show() -> None:
+        plans = done[0].plans
+        if as_json:
+            typer.echo(json.dumps(prune_json(plans, done[0].outcome), ensure_ascii=False, indent=2))
+        elif dry_run:
+            for line in prune_lines(plans):
+                typer.echo(line)
+
+    given = [("DOMAIN", t.domain) for t in request.targets]
+    _run(sess, given, call, quiet=as_json, before_finish=show)
+
+
 # --- snaps ------------------------------------------------------------------------------
 
 
@@ -232,6 +345,14 @@ def snaps(
     tree: Annotated[
         bool, typer.Option("--tree", help="Parents before children instead of time order.")
     ] = False,
+    audit: Annotated[
+        bool,
+        typer.Option(
+            "--audit",
+            help="Compare libvirt's snapshots, the disks' backing chains, the overlay files "
+            "and the log; each drift with its repair. Exit 1 when any.",
+        ),
+    ] = False,
 ) -> None:
     """Snapshots with the log entry that made each and the task it served; marks those
     the log does not know and the log's snapshots that are gone."""
@@ -242,6 +363,11 @@ def snaps(
     uri, _ = resolve_uri(connect, sess.env, sess.config)
     if domain is not None:
         domain, uri = split_target(domain, uri)
+    if audit:
+        if domain is None:
+            raise errors.UsageError("--audit needs a DOMAIN")
+        _audit(sess, domain, uri, as_json=as_json)
+        return
     listing = _listing(sess, domain, uri, tree=tree)
     if as_json:
         rows = [row_json(r) for group in listing.groups for r in group.rows]
@@ -261,6 +387,33 @@ def snaps(
             err=True,
         )
     if domain is not None and missing:
+        raise typer.Exit(errors.EXIT_FAILED)
+
+
+def _audit(sess: Session, domain: str, uri: str | None, *, as_json: bool) -> None:
+    from worklog.cli.snap_output import audit_json, audit_lines  # noqa: PLC0415
+    from worklog.vm.audit import audit  # noqa: PLC0415
+    from worklog.vm.base import (  # noqa: PLC0415
+        ConnectError,
+        HypervisorCallError,
+        HypervisorUnavailable,
+    )
+    from worklog.vm.factory import open_hypervisor  # noqa: PLC0415
+
+    try:
+        found = audit(sess.log, open_hypervisor, domain, uri)
+    except ConnectError as exc:
+        raise errors.HypervisorError(f"{exc}: {exc.message}") from exc
+    except HypervisorUnavailable as exc:
+        raise errors.HypervisorError(str(exc)) from exc
+    except HypervisorCallError as exc:
+        raise errors.WorklogError(f"snaps {domain}: {exc.plain_error or exc}") from exc
+    if as_json:
+        typer.echo(json.dumps(audit_json(found), ensure_ascii=False, indent=2))
+    else:
+        for line in audit_lines(found):
+            typer.echo(line)
+    if found.problems:
         raise typer.Exit(errors.EXIT_FAILED)
 
 

@@ -18,8 +18,10 @@ from worklog.format.dates import parse_stamp_arg
 
 if TYPE_CHECKING:
     from worklog.vm.actions import Logged, NothingDone, NotLogged, Outcome
+    from worklog.vm.audit import Audit
     from worklog.vm.base import ActionResult
     from worklog.vm.listing import Listing, SnapRow
+    from worklog.vm.prune import PrunePlan
     from worklog.vm.tasks import TaskNotFound
 
 #: (option or argument, value) pairs of a command, to name what the log cannot hold.
@@ -88,15 +90,17 @@ def headline(result: ActionResult) -> str:
 class Reporter:
     """Says each record as it is logged, then where they went and the exit code."""
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, *, quiet: bool = False) -> None:
         self.log_path = log_path
+        self.quiet = quiet  # no line for a success (stdout holds JSON)
 
     def logged(self, item: Logged) -> None:
         from worklog.vm.records import error_code_text  # noqa: PLC0415
 
         result = item.result
         if result.ok:
-            typer.echo(headline(result))
+            if not self.quiet:
+                typer.echo(headline(result))
             return
         reason = f": {escape_value(result.error_message or '')}" if item.unreachable else ""
         code = error_code_text(result)
@@ -169,6 +173,85 @@ def task_error(exc: TaskNotFound, log_path: Path) -> errors.UsageError:
         "no-entry": "no entry with that stamp in the log",
     }
     return errors.UsageError(f"--for {spec}: {reasons.get(exc.problem, 'not a stamp')}")
+
+
+# --- `prune` ----------------------------------------------------------------------------
+
+
+def prune_lines(plans: Sequence[PrunePlan]) -> list[str]:
+    """`--dry-run`: per domain a heading, then `keep NAME CREATED (rules)` or
+    `delete NAME CREATED`, newest first."""
+    lines: list[str] = []
+    for plan in plans:
+        if plan.error is not None:
+            lines.append(f"{escape_value(plan.domain)} ({plan.uri}): {plan.error}")
+            continue
+        doomed = sum(1 for d in plan.decisions if not d.keep)
+        lines.append(
+            f"{escape_value(plan.domain)} ({plan.uri}): keep {len(plan.decisions) - doomed}, "
+            f"delete {doomed}"
+        )
+        for decision in plan.decisions:
+            info = decision.info
+            when = info.created.strftime("%Y-%m-%dT%H:%M:%SZ")
+            reasons = f" ({', '.join(decision.reasons)})" if decision.keep else ""
+            verb = "keep  " if decision.keep else "delete"
+            lines.append(f"  {verb} {escape_value(info.name)}  {when}{reasons}")
+    return lines
+
+
+def prune_json(plans: Sequence[PrunePlan], outcome: Outcome) -> list[dict[str, Any]]:
+    """`prune --json`: one object per worklog snapshot; the keys are a contract."""
+    results = {(i.result.domain, i.result.name): i.result for i in outcome.logged}
+    rows: list[dict[str, Any]] = []
+    for plan in plans:
+        for decision in plan.decisions:
+            info = decision.info
+            result = results.get((plan.domain, info.name))
+            rows.append(
+                {
+                    "domain": plan.domain,
+                    "uri": plan.uri,
+                    "snapshot": info.name,
+                    "created": info.created.isoformat(),
+                    "keep": decision.keep,
+                    "reasons": list(decision.reasons),
+                    "result": None if result is None else "ok" if result.ok else "failed",
+                    "error": None if result is None else result.plain_error,
+                    "freed": None if result is None else result.freed,
+                }
+            )
+    return rows
+
+
+# --- `snaps --audit` --------------------------------------------------------------------
+
+
+def audit_json(found: Audit) -> list[dict[str, Any]]:
+    """`snaps --audit --json`: one object per problem; the keys are a contract."""
+    return [
+        {
+            "problem": p.problem,
+            "domain": p.domain,
+            "snapshot": p.snapshot,
+            "file": p.file,
+            "repair": p.repair,
+        }
+        for p in found.problems
+    ]
+
+
+def audit_lines(found: Audit) -> list[str]:
+    """A heading, then per problem `KIND SNAPSHOT|FILE` and its repair indented."""
+    count = len(found.problems)
+    head = f"{escape_value(found.domain)} ({found.uri}): "
+    if not count:
+        return [head + "no drift between libvirt, the disks and the log"]
+    lines = [head + (f"{count} problem" if count == 1 else f"{count} problems")]
+    for p in found.problems:
+        lines.append(f"  {p.problem} {escape_value(p.snapshot or p.file or '')}")
+        lines.append(f"    repair: {escape_value(p.repair)}")
+    return lines
 
 
 # --- `snaps` ----------------------------------------------------------------------------

@@ -11,15 +11,9 @@ hypervisor call while it runs (the CLI draws progress with it).
 
 from __future__ import annotations
 
-import contextlib
-import functools
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
-from worklog.errors import LogFileError
-from worklog.store.logfile import LogFile
 from worklog.vm.base import (
     Action,
     ActionResult,
@@ -27,70 +21,41 @@ from worklog.vm.base import (
     Hypervisor,
     HypervisorCallError,
     SnapshotInfo,
-    is_worklog_snapshot,
+    snapshot_kind,
 )
-from worklog.vm.factory import Connections, Factory
-from worklog.vm.records import connect_failure, listing_failure, record_lines, snapshot_tags
-from worklog.vm.tasks import find_task, stored_description
+from worklog.vm.factory import Connections
+from worklog.vm.libvirt_xml import plan_disks
+from worklog.vm.preflight import check_change, check_snap
+from worklog.vm.prune import prune_after_snap
+from worklog.vm.records import connect_failure, refusal
+from worklog.vm.retention import Policy, decide
+from worklog.vm.tasks import stored_description
+from worklog.vm.usecase import (
+    Logged,
+    NothingDone,
+    NotLogged,
+    Outcome,
+    Poll,
+    Services,
+    Target,
+    _check_records,
+    _planned,
+    _prepare,
+    _Recorder,
+    _watched,
+    host_of,
+)
 
-Clock = Callable[[], datetime]
-Poll = Callable[[], float | None]
-Watch = Callable[[str, Poll], AbstractContextManager[object]]
-Extra = tuple[tuple[str, str], ...]
-
-
-def _unwatched(_label: str, _poll: Poll) -> AbstractContextManager[object]:
-    return contextlib.nullcontext()
-
-
-def _unheard(_logged: Logged) -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class Logged:
-    """One record appended: the action's result and the stamp of its entry;
-    ``unreachable``: the hypervisor could not be reached."""
-
-    result: ActionResult
-    stamp: str
-    unreachable: bool = False
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """Everything a use case logged, in order."""
-
-    logged: tuple[Logged, ...]
-
-    @property
-    def failed(self) -> tuple[Logged, ...]:
-        return tuple(item for item in self.logged if not item.result.ok)
-
-    @property
-    def unreachable(self) -> bool:
-        return any(item.unreachable for item in self.logged)
-
-
-@dataclass(frozen=True)
-class Services:
-    """What the use cases work with: the log, the hypervisors, the clock (stamps and
-    today), the day order of typed stamps (None: the file's), and the two listeners."""
-
-    log: LogFile
-    factory: Factory
-    clock: Clock
-    day_first: bool | None = None
-    watch: Watch = _unwatched
-    on_logged: Callable[[Logged], None] = _unheard
-
-
-@dataclass(frozen=True)
-class Target:
-    """A domain on a URI (None: the backend's default)."""
-
-    domain: str
-    uri: str | None = None
+__all__ = [
+    "Logged",
+    "NotLogged",
+    "NothingDone",
+    "Outcome",
+    "Poll",
+    "Services",
+    "SnapRequest",
+    "Target",
+]
 
 
 @dataclass(frozen=True)
@@ -106,117 +71,9 @@ class SnapRequest:
     force_internal: bool = False
     task: str | None = None
     keep: int | None = None
-
-
-class NothingDone(LogFileError):
-    """The log cannot take the record of ``action`` (``cause`` says why), so it was not
-    started; ``done`` holds what the same call logged before (a snap before its prune)."""
-
-    def __init__(self, cause: LogFileError, action: Action, done: tuple[Logged, ...] = ()) -> None:
-        super().__init__(cause.path, cause.reason, cause.line)
-        self.cause = cause
-        self.action = action
-        self.done = done
-
-
-class NotLogged(LogFileError):
-    """``result`` happened but its record could not be appended (``cause``); ``done``
-    holds what was logged before it."""
-
-    def __init__(self, cause: LogFileError, result: ActionResult, done: tuple[Logged, ...]) -> None:
-        super().__init__(cause.path, cause.reason, cause.line)
-        self.exit_code = cause.exit_code
-        self.cause = cause
-        self.result = result
-        self.done = done
-
-
-@dataclass
-class _Recorder:
-    services: Services
-    logged: list[Logged] = field(default_factory=list)
-
-    def record(
-        self,
-        result: ActionResult,
-        task: str | None,
-        extra: Extra = (),
-        *,
-        unreachable: bool = False,
-    ) -> None:
-        """Append the result's record, stamped now (the action is over)."""
-        lines = record_lines(result, task=task, extra=extra)
-        try:
-            appended = self.services.log.append(
-                snapshot_tags(result.domain), lines, self.services.clock()
-            )
-        except LogFileError as exc:
-            raise NotLogged(exc, result, tuple(self.logged)) from exc
-        item = Logged(result, appended.stamp_text, unreachable)
-        self.logged.append(item)
-        self.services.on_logged(item)
-
-    def outcome(self) -> Outcome:
-        return Outcome(tuple(self.logged))
-
-
-# --- before acting ----------------------------------------------------------------------
-
-
-def _prepare(
-    services: Services, action: Action, texts: Sequence[str], spec: str | None
-) -> str | None:
-    """Check that a record can be appended (the log is a file or can be created, and
-    ``texts``, the values given, fit its encoding), then return the task: ``spec``
-    resolved in the log, else the running item, if any."""
-    log = services.log
-    try:
-        log.check_writable()
-        if not log.exists() and (log.path.exists() or not log.real_path.parent.is_dir()):
-            reason = "is not a file" if log.path.exists() else "its folder does not exist"
-            raise LogFileError(log.path, reason)
-        log.check_fits(texts)
-    except LogFileError as exc:
-        raise NothingDone(exc, action) from exc
-    return find_task(log, spec, services.clock().date(), services.day_first)
-
-
-def _check_records(
-    services: Services,
-    action: Action,
-    planned: Iterable[tuple[ActionResult, Extra]],
-    task: str | None,
-    done: Sequence[Logged] = (),
-) -> None:
-    """The records of ``planned`` results, as they will be written, fit the log."""
-    texts: list[str] = []
-    for result, extra in planned:
-        texts += snapshot_tags(result.domain)
-        texts += record_lines(result, task=task, extra=extra)
-    try:
-        services.log.check_fits(texts)
-    except LogFileError as exc:
-        raise NothingDone(exc, action, tuple(done)) from exc
-
-
-def _planned(action: Action, uri: str, info: SnapshotInfo) -> ActionResult:
-    """The result of ``action`` on an existing snapshot, as its record will show it."""
-    return ActionResult(
-        action,
-        info.domain,
-        uri,
-        info.name,
-        ok=True,
-        kind=info.kind,
-        disks=info.disks,
-        description=info.description,
-    )
-
-
-def _watched(
-    services: Services, label: str, hv: Hypervisor, domain: str
-) -> AbstractContextManager[object]:
-    return services.watch(label, functools.partial(hv.job_progress, domain))
+    quiesce_preferred: bool = False
+    ping_timeout: int = 5
+    freeze_timeout: int = 10
 
 
 # --- snap -------------------------------------------------------------------------------
@@ -241,20 +98,75 @@ def snap(request: SnapRequest, services: Services) -> Outcome:
                 failure = connect_failure("snap", target.domain, request.name, hv, stored)
                 recorder.record(failure, task, unreachable=True)
                 continue
-            with _watched(services, f"snapshot {target.domain}", hv, target.domain):
-                result = hv.snapshot(
-                    target.domain,
-                    name=request.name,
-                    description=stored,
-                    disk_only=request.disk_only,
-                    quiesce=request.quiesce,
-                    force_internal=request.force_internal,
-                    now=services.clock(),
-                )
+            result = _snap_one(services, request, hv, target.domain, stored, task)
             recorder.record(result, task)
             if request.keep is not None and result.ok and result.name is not None:
-                _prune(services, recorder, hv, target.domain, request.keep, result.name, task)
+                prune_after_snap(
+                    services, recorder, hv, target.domain, request.keep, result.name, task
+                )
     return recorder.outcome()
+
+
+def _snap_one(
+    services: Services,
+    request: SnapRequest,
+    hv: Hypervisor,
+    domain: str,
+    stored: str,
+    task: str | None,
+) -> ActionResult:
+    """Preflight, then the snapshot; a refusal is the result (libvirt asked nothing)."""
+    host = host_of(hv)
+    base = ActionResult("snap", domain, hv.uri, request.name, ok=False, description=stored)
+    checked = _preflight_snap(request, hv, domain, replace(base, host=host))
+    _check_records(services, "snap", [(checked, ())], task)
+    if checked.error_name == "preflight":
+        return checked
+    quiesce = request.quiesce and not checked.notes
+    with _watched(services, f"snapshot {domain}", hv, domain):
+        result = hv.snapshot(
+            domain,
+            name=request.name,
+            description=stored,
+            disk_only=request.disk_only or request.quiesce,
+            quiesce=quiesce,
+            force_internal=request.force_internal,
+            now=services.clock(),
+            freeze_timeout=request.freeze_timeout,
+        )
+    return replace(result, host=host, notes=checked.notes + result.notes)
+
+
+def _preflight_snap(
+    request: SnapRequest, hv: Hypervisor, domain: str, base: ActionResult
+) -> ActionResult:
+    """``base`` refused (error_name `preflight`), or with the notes of what preflight
+    chose (a preferred quiesce given up). A domain that cannot be read is left to the
+    snapshot call to report."""
+    try:
+        disks = hv.disks(domain)
+        infos = hv.list_snapshots(domain)
+    except HypervisorCallError:
+        return base
+    disk_only = request.disk_only or request.quiesce
+    kind = snapshot_kind(
+        (d.format for d in disks),
+        disk_only=disk_only,
+        quiesce=request.quiesce,
+        force_internal=request.force_internal,
+    )
+    plan = plan_disks(disks, kind, request.name or domain)
+    refused = check_snap(kind, plan, infos, hv.free_space)
+    if refused is not None:
+        return refusal(replace(base, kind=kind, disks=plan), refused)
+    if not request.quiesce:
+        return base
+    silent = hv.agent_ping(domain, request.ping_timeout)
+    if silent is None:
+        return base
+    if not request.quiesce_preferred:
+        return refusal(replace(base, kind=kind, disks=plan), f"--quiesce: {silent}")
+    return replace(base, notes=(f"quiesce preferred: {silent}; crash-consistent instead",))
 
 
 # --- prune ------------------------------------------------------------------------------
@@ -264,41 +176,17 @@ def prune_candidates(
     infos: Iterable[SnapshotInfo], keep: int, just_made: str | None = None
 ) -> list[SnapshotInfo]:
     """The snapshots pruning to ``keep`` deletes, oldest first: worklog's own beyond the
-    newest ``keep``, never another's, never the one just made."""
+    newest ``keep``, never another's, never the one just made (`prune --keep-last`)."""
     if keep < 1:
         raise ValueError("keep must be at least 1")
-    ours = sorted((i for i in infos if is_worklog_snapshot(i)), key=lambda i: (i.created, i.name))
-    return [i for i in ours[:-keep] if i.name != just_made]
-
-
-def _prune(
-    services: Services,
-    recorder: _Recorder,
-    hv: Hypervisor,
-    domain: str,
-    keep: int,
-    just_made: str | None,
-    task: str | None,
-) -> None:
-    """Delete worklog's older snapshots of ``domain``, one record each; none when their
-    records would not fit the log."""
-    extra: Extra = (("keep", str(keep)),)
-    try:
-        infos = hv.list_snapshots(domain)
-    except HypervisorCallError as exc:
-        recorder.record(listing_failure(domain, hv.uri, exc), task, extra)
-        return
-    doomed = prune_candidates(infos, keep, just_made)
-    planned = [(_planned("snap-prune", hv.uri, info), extra) for info in doomed]
-    _check_records(services, "snap-prune", planned, task, recorder.logged)
-    for info in doomed:
-        deleted = replace(hv.delete(domain, info.name), action="snap-prune")
-        recorder.record(deleted, task, extra)
+    decisions = decide(infos, Policy(last=keep), always_keep=[just_made] if just_made else [])
+    return [d.info for d in reversed(decisions) if not d.keep]
 
 
 def prune(target: Target, keep: int, services: Services, *, task: str | None = None) -> Outcome:
     """Delete all but the newest ``keep`` worklog snapshots of the target, one record
-    each (a listing that fails is one failed record)."""
+    each (a listing that fails is one failed record): `prune --keep-last K`, its records
+    saying `keep: K` as `snap --keep K` does."""
     if keep < 1:
         raise ValueError("keep must be at least 1")
     for_ = _prepare(services, "snap-prune", [target.domain], task)
@@ -311,7 +199,7 @@ def prune(target: Target, keep: int, services: Services, *, task: str | None = N
             failure = connect_failure("snap-prune", target.domain, None, hv, None)
             recorder.record(failure, for_, (("keep", str(keep)),), unreachable=True)
         else:
-            _prune(services, recorder, hv, target.domain, keep, None, for_)
+            prune_after_snap(services, recorder, hv, target.domain, keep, None, for_)
     return recorder.outcome()
 
 
@@ -374,20 +262,26 @@ def _on_snapshot(
                 connect_failure(action, domain, snapshot, hv, None), task, unreachable=True
             )
             return recorder.outcome()
-        info = _lookup(hv, domain, snapshot)
+        host = host_of(hv)
+        infos = _listed(hv, domain)
+        info = next((i for i in infos if i.name == snapshot), None)
         if info is not None:
-            _check_records(services, action, [(_planned(action, hv.uri, info), ())], task)
+            planned = replace(_planned(action, hv.uri, info), host=host)
+            _check_records(services, action, [(planned, ())], task)
+            refused = check_change(action, info, infos, host)
+            if refused is not None:
+                recorder.record(refusal(planned, refused), task)
+                return recorder.outcome()
         with _watched(services, f"{action} {domain}", hv, domain):
             result = act(hv)
-        recorder.record(result, task)
+        recorder.record(replace(result, host=host), task)
     return recorder.outcome()
 
 
-def _lookup(hv: Hypervisor, domain: str, name: str) -> SnapshotInfo | None:
-    """The snapshot ``name`` of ``domain``; None when it (or the domain) cannot be found:
-    the action then fails, and libvirt's error is its record."""
+def _listed(hv: Hypervisor, domain: str) -> list[SnapshotInfo]:
+    """The snapshots of ``domain``; none when it cannot be listed: the action then
+    fails, and libvirt's error is its record."""
     try:
-        infos = hv.list_snapshots(domain)
+        return hv.list_snapshots(domain)
     except HypervisorCallError:
-        return None
-    return next((i for i in infos if i.name == name), None)
+        return []

@@ -15,6 +15,8 @@ from typing import Literal, Protocol
 
 Action = Literal["snap", "revert", "snap-delete", "snap-prune"]
 SnapshotKind = Literal["internal", "external"]
+Consistency = Literal["crash", "filesystem", "memory"]
+Quiesce = Literal["no", "required", "preferred"]
 DiskMode = Literal["internal", "external", "no"]
 
 WORKLOG_MARK = "worklog:"
@@ -37,6 +39,38 @@ class DiskSnapshot:
     target: str
     source: str | None
     snapshot: DiskMode
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    """Where an action ran: the host's name, libvirt's version and the hypervisor's
+    (name and version), versions as (major, minor, micro)."""
+
+    hostname: str
+    libvirt: tuple[int, int, int]
+    hypervisor: str
+    hypervisor_version: tuple[int, int, int]
+
+
+def version_text(version: tuple[int, int, int]) -> str:
+    return ".".join(str(part) for part in version)
+
+
+def version_tuple(number: int) -> tuple[int, int, int]:
+    """libvirt's packed version (major * 1000000 + minor * 1000 + micro) as a tuple."""
+    return number // 1_000_000, number // 1000 % 1000, number % 1000
+
+
+@dataclass(frozen=True)
+class DomainDiskInfo:
+    """A disk of a domain: its target, image format, image and the images under it
+    (its backing chain, nearest first, as libvirt reports it)."""
+
+    target: str
+    format: str | None
+    source: str | None
+    is_file: bool
+    backing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +113,11 @@ class ActionResult:
     plain_error: str | None = None
     switched_disks: tuple[str, ...] = ()
     description: str | None = None
+    consistency: Consistency | None = None
+    frozen: float | None = None  # seconds the guest's file systems were frozen
+    notes: tuple[str, ...] = ()  # what the action chose along the way, in plain words
+    freed: int | None = None  # bytes a deletion freed (None: not measured)
+    host: HostInfo | None = None
 
 
 class Hypervisor(Protocol):
@@ -98,13 +137,16 @@ class Hypervisor(Protocol):
         quiesce: bool = False,
         force_internal: bool = False,
         now: datetime | None = None,
+        freeze_timeout: int = 10,
     ) -> ActionResult:
         """Internal snapshot when every disk is qcow2 and neither disk_only nor quiesce is
         asked; otherwise external disk-only (atomic). force_internal tries an internal
         snapshot whatever the disk formats (raw disks then fail with a plain error).
         name None: `default_snapshot_name` at ``now`` (the local time by default; the CLI
         passes the clock of its stamps). Raises ValueError only for contradictory
-        arguments (force_internal with disk_only or quiesce)."""
+        arguments (force_internal with disk_only or quiesce). With quiesce the guest's
+        file systems are frozen (the agent given ``freeze_timeout`` seconds to answer)
+        and thawed whatever happens; the result says for how long."""
         ...
 
     def list_snapshots(self, domain: str) -> list[SnapshotInfo]:
@@ -115,6 +157,37 @@ class Hypervisor(Protocol):
 
     def delete(self, domain: str, name: str) -> ActionResult:
         """Delete one snapshot (its children are kept and re-parented)."""
+        ...
+
+    def host_info(self) -> HostInfo:
+        """The host, libvirt's and the hypervisor's versions. Raises HypervisorCallError."""
+        ...
+
+    def disks(self, domain: str, *, chains: bool = False) -> list[DomainDiskInfo]:
+        """The domain's disks as they are now; ``chains``: with each disk's backing chain
+        even where libvirt does not report it (read from the images: slower). Raises
+        HypervisorCallError."""
+        ...
+
+    def free_space(self, folder: str) -> int | None:
+        """Bytes free in ``folder`` on the host; None when it cannot be told from here."""
+        ...
+
+    def domain_xml(self, domain: str) -> str:
+        """The domain's persistent definition. Raises HypervisorCallError."""
+        ...
+
+    def exists(self, path: str) -> bool | None:
+        """Whether the file is there on the host; None when it cannot be told from here."""
+        ...
+
+    def list_files(self, folder: str) -> list[str] | None:
+        """The names in ``folder`` on the host; None when it cannot be told from here."""
+        ...
+
+    def agent_ping(self, domain: str, timeout: int) -> str | None:
+        """None when the guest agent answered a ping within ``timeout`` seconds, else
+        why not, in plain words."""
         ...
 
     def job_progress(self, domain: str) -> float | None:

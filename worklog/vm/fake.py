@@ -10,6 +10,7 @@ neither disk-only nor quiesce is asked, else external (each disk moves to an ove
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +18,10 @@ from worklog.vm.base import (
     Action,
     ActionResult,
     ConnectError,
+    Consistency,
     DiskSnapshot,
+    DomainDiskInfo,
+    HostInfo,
     HypervisorCallError,
     SnapshotInfo,
     SnapshotKind,
@@ -45,6 +49,12 @@ NO_DOMAIN = Failure(42, "VIR_ERR_NO_DOMAIN", "Domain not found", "domain not fou
 NO_SNAPSHOT = Failure(
     72, "VIR_ERR_NO_DOMAIN_SNAPSHOT", "Domain snapshot not found", "snapshot not found"
 )
+NO_AGENT = Failure(
+    86,
+    "VIR_ERR_AGENT_UNRESPONSIVE",
+    "QEMU guest agent is not connected",
+    "quiesce needs a running qemu-guest-agent",
+)
 NAME_TAKEN = Failure(
     9, "VIR_ERR_OPERATION_FAILED", "snapshot already exists", "a snapshot with that name exists"
 )
@@ -55,6 +65,7 @@ class FakeDisk:
     target: str
     source: str
     format: str = "qcow2"
+    backing: tuple[str, ...] = ()  # the images under source, nearest first
 
 
 @dataclass
@@ -73,6 +84,8 @@ class FakeDomain:
     disks: list[FakeDisk]
     snapshots: dict[str, FakeSnapshot] = field(default_factory=dict)
     current: str | None = None
+    running: bool = True
+    agent: bool | None = None  # None: no guest agent; False: one that does not answer
 
 
 class FakeHost:
@@ -85,6 +98,9 @@ class FakeHost:
         self.calls: list[tuple[str, ...]] = []
         self.open = 0  # connections not closed yet
         self._ticks = 0
+        self.host = HostInfo("fakehost", (9, 0, 0), "QEMU", (7, 2, 0))
+        self.free: dict[str, int] = {}  # folder -> bytes free (absent: plenty)
+        self.files: set[str] | None = None  # the host's files (None: cannot be seen)
 
     def now(self) -> datetime:
         """The host's clock: one second further at each reading."""
@@ -165,6 +181,7 @@ class FakeHypervisor:
         quiesce: bool = False,
         force_internal: bool = False,
         now: datetime | None = None,
+        freeze_timeout: int = 10,
     ) -> ActionResult:
         check_snapshot_options(disk_only=disk_only, quiesce=quiesce, force_internal=force_internal)
         self.host.calls.append(("snapshot", domain, str(name)))
@@ -188,12 +205,23 @@ class FakeHypervisor:
             failure = NAME_TAKEN
         if failure is not None:
             return self._failed(result, failure)
+        if quiesce and not dom.agent:
+            return self._failed(result, NO_AGENT)
+        consistency: Consistency = "crash"
+        if quiesce:
+            consistency = "filesystem"
+        elif kind == "internal" and dom.running:
+            consistency = "memory"
+        result = replace(result, consistency=consistency, frozen=0.0 if quiesce else None)
         made = FakeSnapshot(name, self.host.now(), description, dom.current, kind, disks)
         dom.snapshots[name] = made
         dom.current = name
         if kind == "external":
             for disk, planned in zip(dom.disks, disks, strict=True):
+                disk.backing = (disk.source, *disk.backing)
                 disk.source, disk.format = str(planned.source), "qcow2"
+                if self.host.files is not None:
+                    self.host.files.add(disk.source)
         return result
 
     def list_snapshots(self, domain: str) -> list[SnapshotInfo]:
@@ -254,6 +282,52 @@ class FakeHypervisor:
         if dom.current == name:
             dom.current = snap.parent
         return result
+
+    def host_info(self) -> HostInfo:
+        self.host.calls.append(("host_info",))
+        return self.host.host
+
+    def disks(self, domain: str, *, chains: bool = False) -> list[DomainDiskInfo]:
+        self.host.calls.append(("disks", domain))
+        dom = self._domain(domain)
+        if dom is None:
+            raise HypervisorCallError(
+                self._uri,
+                NO_DOMAIN.code,
+                NO_DOMAIN.message,
+                error_name=NO_DOMAIN.error_name,
+                plain_error=NO_DOMAIN.plain,
+            )
+        return [DomainDiskInfo(d.target, d.format, d.source, True, d.backing) for d in dom.disks]
+
+    def free_space(self, folder: str) -> int | None:
+        self.host.calls.append(("free_space", folder))
+        return self.host.free.get(folder, 1 << 40)
+
+    def domain_xml(self, domain: str) -> str:
+        disks = "".join(
+            f"<disk type='file' device='disk'><source file='{d.source}'/>"
+            f"<target dev='{d.target}'/></disk>"
+            for d in self.disks(domain)
+        )
+        return f"<domain type='fake'><name>{domain}</name><devices>{disks}</devices></domain>"
+
+    def exists(self, path: str) -> bool | None:
+        return path in self.host.files if self.host.files is not None else None
+
+    def list_files(self, folder: str) -> list[str] | None:
+        if self.host.files is None:
+            return None
+        return sorted(os.path.basename(p) for p in self.host.files if os.path.dirname(p) == folder)
+
+    def agent_ping(self, domain: str, timeout: int) -> str | None:
+        self.host.calls.append(("agent_ping", domain))
+        dom = self._domain(domain)
+        if dom is None or dom.agent is None:
+            return "the domain has no guest agent channel"
+        if not dom.agent:
+            return f"the guest agent did not answer a ping within {timeout} s"
+        return None
 
     def job_progress(self, domain: str) -> float | None:
         return None

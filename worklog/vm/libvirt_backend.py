@@ -7,12 +7,11 @@ from snapshot, revert or delete becomes a failed ActionResult.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any
 
 import libvirt
 
@@ -20,6 +19,7 @@ from worklog.vm.base import (
     Action,
     ActionResult,
     ConnectError,
+    Consistency,
     DiskSnapshot,
     HypervisorCallError,
     SnapshotInfo,
@@ -28,6 +28,8 @@ from worklog.vm.base import (
     default_snapshot_name,
     snapshot_kind,
 )
+from worklog.vm.libvirt_errors import error_fields, error_name, silence_libvirt
+from worklog.vm.libvirt_host import Frozen, HostReads
 from worklog.vm.libvirt_xml import (
     DomainDisk,
     SnapshotXml,
@@ -38,112 +40,12 @@ from worklog.vm.libvirt_xml import (
     switched_targets,
 )
 
-# --- errors -----------------------------------------------------------------------------
-
-_ERROR_LEVELS = {"VIR_ERR_NONE", "VIR_ERR_WARNING", "VIR_ERR_ERROR"}  # levels, not codes
-
-_PLAIN: dict[int, str] = {
-    3: "the hypervisor driver does not support this",
-    8: "the hypervisor refused the request (an option this driver or setup does not support)",
-    9: "the hypervisor failed to do it",
-    27: "the name or description holds characters XML cannot carry",
-    29: "read-only connection: changes are not allowed",
-    35: "libvirt refused the snapshot: no '/' in names, no control characters in names or "
-    "descriptions",
-    38: "system error (permissions, missing file or daemon not reachable)",
-    42: "domain not found",
-    55: "the domain is not in a state that allows this",
-    67: "the domain's configuration does not support this",
-    72: "snapshot not found",
-    74: "an option is not supported for this domain",
-    77: "reverting is risky in the domain's current state: force it to go ahead",
-    84: "the hypervisor does not support this operation here",
-    86: "quiesce needs a running qemu-guest-agent",
-}
-
-
-def error_name(code: int | None) -> str | None:
-    """libvirt's constant name for an error code, e.g. 42 -> "VIR_ERR_NO_DOMAIN"."""
-    return None if code is None else _error_names().get(code)
-
-
-@functools.cache
-def _error_names() -> dict[int, str]:
-    names: dict[int, str] = {}
-    for attr in sorted(dir(libvirt)):
-        value = getattr(libvirt, attr)
-        if attr.startswith("VIR_ERR_") and attr not in _ERROR_LEVELS and isinstance(value, int):
-            names.setdefault(value, attr)
-    return names
-
-
-def plain_error(
-    code: int | None, message: str, *, action: Action, kind: SnapshotKind | None, quiesce: bool
-) -> str:
-    """Plain words for a libvirt error, using what was being attempted."""
-    deleting = action in ("snap-delete", "snap-prune")
-    in_context = (
-        (code == 9 and "already exists" in message, "a snapshot with that name exists"),
-        (
-            code == 67 and action == "snap" and kind == "internal",
-            "raw disk: internal snapshots need qcow2 disks, use --disk-only",
-        ),
-        (
-            code == 67 and action == "snap" and kind == "external",
-            "an overlay file for this snapshot already exists",
-        ),
-        (
-            code == 67 and action == "revert" and kind == "external",
-            "reverting to an external snapshot needs libvirt 9.9 or newer",
-        ),
-        (code in (74, 86) and quiesce, "quiesce needs a running qemu-guest-agent"),
-        (
-            code == 8 and action == "snap" and kind == "external",
-            "this hypervisor driver cannot take external (disk-only) snapshots",
-        ),
-        (code == 84 and deleting, "cannot delete here: mixed internal and external snapshots"),
-    )
-    for applies, text in in_context:
-        if applies:
-            return text
-    if code is None:
-        return "the hypervisor call failed"
-    return _PLAIN.get(code, f"libvirt error {error_name(code) or code}")
-
-
-class _ErrorFields(TypedDict):
-    error_code: int | None
-    error_name: str | None
-    error_message: str
-    plain_error: str
-
-
-def _error_fields(
-    err: libvirt.libvirtError, *, action: Action, kind: SnapshotKind | None, quiesce: bool
-) -> _ErrorFields:
-    code = err.get_error_code()
-    code = int(code) if code is not None else None
-    message = str(err.get_error_message() or err)
-    return _ErrorFields(
-        error_code=code,
-        error_name=error_name(code),
-        error_message=message,
-        plain_error=plain_error(code, message, action=action, kind=kind, quiesce=quiesce),
-    )
-
-
-@functools.cache
-def _silence_libvirt() -> None:
-    """libvirt prints every error to stderr, even caught ones: install a no-op handler."""
-    libvirt.registerErrorHandler(lambda *_: None, None)
-
-
 # --- the backend ------------------------------------------------------------------------
 
 
 def connect(uri: str | None) -> LibvirtHypervisor:
     """Open a read-write connection; raises ConnectError."""
-    _silence_libvirt()
+    silence_libvirt()
     try:
         conn = libvirt.open(uri)
     except libvirt.libvirtError as err:
@@ -158,17 +60,23 @@ def connect(uri: str | None) -> LibvirtHypervisor:
     return LibvirtHypervisor(conn)
 
 
-def _create_flags(kind: SnapshotKind, *, quiesce: bool) -> int:
-    """An external snapshot is disk-only and atomic (all disks or none), quiesced if asked."""
+def _create_flags(kind: SnapshotKind) -> int:
+    """An external snapshot is disk-only and atomic (all disks or none). Quiescing is
+    worklog's own freeze and thaw around the call (so that it is bounded and timed)."""
     if kind == "internal":
         return 0
-    flags: int = (
+    return int(
         libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC
     )
-    return flags | (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE if quiesce else 0)
 
 
-class LibvirtHypervisor:
+def _consistency(kind: SnapshotKind, *, running: bool, frozen: bool) -> Consistency:
+    if frozen:
+        return "filesystem"
+    return "memory" if kind == "internal" and running else "crash"
+
+
+class LibvirtHypervisor(HostReads):
     """Hypervisor over one libvirt connection. Usable from several threads (libvirt
     connections are thread-safe), e.g. `job_progress` polled while `snapshot` runs."""
 
@@ -201,6 +109,7 @@ class LibvirtHypervisor:
         quiesce: bool = False,
         force_internal: bool = False,
         now: datetime | None = None,
+        freeze_timeout: int = 10,
     ) -> ActionResult:
         check_snapshot_options(disk_only=disk_only, quiesce=quiesce, force_internal=force_internal)
         start = time.monotonic()
@@ -225,7 +134,9 @@ class LibvirtHypervisor:
             )
             planned = plan_disks(disks, kind, name)
             xml = snapshot_xml(name, description, kind, planned, skipped)
-            snap = dom.snapshotCreateXML(xml, _create_flags(kind, quiesce=quiesce))
+            running = bool(dom.isActive())
+            with Frozen(dom, freeze_timeout, enabled=quiesce) as frozen:
+                snap = dom.snapshotCreateXML(xml, _create_flags(kind))
         except libvirt.libvirtError as err:
             switched = self._switched_disks(dom, disks) if kind == "external" else ()
             return replace(
@@ -235,11 +146,18 @@ class LibvirtHypervisor:
                 disks=planned,
                 switched_disks=switched,
                 duration=time.monotonic() - start,
-                **_error_fields(err, action="snap", kind=kind, quiesce=quiesce),
+                **error_fields(err, action="snap", kind=kind, quiesce=quiesce),
             )
         done = self._created_disks(snap, disks) or planned
         return replace(
-            result, name=name, ok=True, kind=kind, disks=done, duration=time.monotonic() - start
+            result,
+            name=name,
+            ok=True,
+            kind=kind,
+            disks=done,
+            duration=time.monotonic() - start,
+            consistency=_consistency(kind, running=running, frozen=quiesce),
+            frozen=frozen.seconds if quiesce else None,
         )
 
     def _created_disks(self, snap: Any, disks: list[DomainDisk]) -> tuple[DiskSnapshot, ...]:
@@ -268,7 +186,7 @@ class LibvirtHypervisor:
             sources = self._disk_sources(dom)
             infos = [self._info(domain, snap, sources) for snap in dom.listAllSnapshots(0)]
         except libvirt.libvirtError as err:
-            fields = _error_fields(err, action="snap", kind=None, quiesce=False)
+            fields = error_fields(err, action="snap", kind=None, quiesce=False)
             raise HypervisorCallError(
                 self._uri,
                 fields["error_code"],
@@ -306,7 +224,29 @@ class LibvirtHypervisor:
         )
 
     def delete(self, domain: str, name: str) -> ActionResult:
-        return self._on_snapshot("snap-delete", domain, name, lambda _dom, snap: snap.delete(0))
+        """libvirt deletes an external snapshot (9.0 or newer) by merging its overlay
+        back into the image under it (block commit and pivot on a running domain).
+        ``freed``: what the images of the domain and the snapshot take less after it,
+        when this host's files can be seen from here."""
+        paths: set[str] = set()
+
+        def call(dom: Any, snap: Any) -> object:
+            paths.update(self._chain_paths(dom, snap))
+            before = self._allocated(paths)
+            snap.delete(0)
+            after = self._allocated(paths)
+            freed.append(None if before is None or after is None else before - after)
+            return None
+
+        freed: list[int | None] = []
+        result = self._on_snapshot("snap-delete", domain, name, call)
+        return replace(result, freed=freed[0] if freed else None)
+
+    def _chain_paths(self, dom: Any, snap: Any) -> set[str]:
+        disks, _ = read_disks(str(dom.XMLDesc(0)))
+        paths = {p for d in disks if d.is_file for p in (d.source, *d.backing) if p}
+        parsed = parse_snapshot_xml(str(snap.getXMLDesc(0)), {d.target: d.source for d in disks})
+        return paths | {d.source for d in parsed.disks if d.source}
 
     def _on_snapshot(
         self, action: Action, domain: str, name: str, call: Callable[[Any, Any], object]
@@ -327,7 +267,7 @@ class LibvirtHypervisor:
             return replace(
                 result,
                 duration=time.monotonic() - start,
-                **_error_fields(err, action=action, kind=kind, quiesce=False),
+                **error_fields(err, action=action, kind=kind, quiesce=False),
             )
         return replace(result, ok=True, duration=time.monotonic() - start)
 

@@ -13,17 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
 
-from worklog.vm.base import DiskMode, DiskSnapshot, SnapshotKind
+from worklog.vm.base import DiskMode, DiskSnapshot, DomainDiskInfo, SnapshotKind
 
-
-@dataclass(frozen=True)
-class DomainDisk:
-    """A `<devices><disk device='disk'>` of a domain."""
-
-    target: str
-    format: str | None
-    source: str | None
-    is_file: bool
+DomainDisk = DomainDiskInfo
+"""A `<devices><disk device='disk'>` of a domain."""
 
 
 def read_disks(domain_xml: str) -> tuple[list[DomainDisk], list[str]]:
@@ -45,9 +38,23 @@ def read_disks(domain_xml: str) -> tuple[list[DomainDisk], list[str]]:
                 format=driver.get("type") if driver is not None else None,
                 source=source_path(source),
                 is_file=el.get("type", "file") == "file",
+                backing=_backing_chain(el),
             )
         )
     return disks, others
+
+
+def _backing_chain(disk: ET.Element) -> tuple[str, ...]:
+    """The images under a disk's image, nearest first (libvirt's `<backingStore>`)."""
+    chain: list[str] = []
+    store = disk.find("backingStore")
+    while store is not None:
+        path = source_path(store.find("source"))
+        if path is None:
+            break
+        chain.append(path)
+        store = store.find("backingStore")
+    return tuple(chain)
 
 
 def source_path(source: ET.Element | None) -> str | None:

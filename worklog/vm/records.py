@@ -5,9 +5,16 @@ lines of one entry (FORMAT.md C7, section VII). worklog.vm.actions appends them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from worklog.format.constructs import format_record, format_tags, parse_tags_line
-from worklog.vm.base import Action, ActionResult, ConnectError, HypervisorCallError
+from worklog.vm.base import (
+    Action,
+    ActionResult,
+    ConnectError,
+    HypervisorCallError,
+    version_text,
+)
 from worklog.vm.tasks import split_description
 
 TAG = "snapshot"
@@ -93,6 +100,7 @@ def record_lines(
     if task is not None:
         fields.append(("for", task))
     fields.extend(extra)
+    fields.extend(_new_fields(result))
     text, _ = split_description(result.description)
     if text is not None:
         fields.append(("description", text))
@@ -107,7 +115,32 @@ def record_lines(
     )
 
 
+def _new_fields(result: ActionResult) -> list[tuple[str, str]]:
+    """consistency, frozen, note, freed, host, libvirt, hypervisor (FORMAT.md C7, 1.3)."""
+    fields: list[tuple[str, str]] = []
+    if result.consistency is not None:
+        fields.append(("consistency", result.consistency))
+    if result.frozen is not None:
+        fields.append(("frozen", duration_text(result.frozen)))
+    fields.extend(("note", note) for note in result.notes)
+    if result.freed is not None:
+        fields.append(("freed", f"{result.freed} bytes"))
+    host = result.host
+    if host is not None:
+        fields.append(("host", host.hostname))
+        fields.append(("libvirt", version_text(host.libvirt)))
+        fields.append(("hypervisor", f"{host.hypervisor} {version_text(host.hypervisor_version)}"))
+    return fields
+
+
+def refusal(planned: ActionResult, text: str) -> ActionResult:
+    """A failed result for an action preflight refused: libvirt was asked nothing."""
+    return replace(planned, ok=False, error_name="preflight", plain_error=text)
+
+
 def _error_fields(result: ActionResult) -> list[tuple[str, str]]:
+    if result.error_name == "preflight":
+        return [("error", result.plain_error or "refused"), ("preflight", "refused")]
     fields = [("error", result.plain_error or result.error_message or "failed")]
     code = error_code_text(result)
     if code is not None:

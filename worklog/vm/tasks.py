@@ -8,12 +8,13 @@ log lost the record.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Literal
 
 from worklog.day.plan import cross_reference, latest_plan
 from worklog.errors import UsageError
-from worklog.format.constructs import Item
+from worklog.format.constructs import Item, iter_links
 from worklog.format.dates import parse_stamp_arg
 from worklog.format.document import Document, Entry
 from worklog.store.logfile import LogFile
@@ -21,6 +22,8 @@ from worklog.vm.base import WORKLOG_MARK, user_description, worklog_description
 
 FOR_LINE = "for: "
 """Starts the last line of a stored description that names the task (see `stored_description`)."""
+
+_ITEM_RE = re.compile(r" item (?P<n>\d+)(?::|$)")
 
 TaskProblem = Literal["no-log", "no-plan", "no-item", "no-entry", "not-a-stamp"]
 
@@ -124,3 +127,23 @@ def split_description(stored: str | None) -> tuple[str | None, str | None]:
     if newline and last.startswith(FOR_LINE):
         return user_description(head), last[len(FOR_LINE) :]
     return user_description(stored), None
+
+
+def task_is_open(doc: Document, task: str | None) -> bool:
+    """True when ``task`` (a `for` reference `see"STAMP" item N: text`) names an item of
+    the entry at STAMP that is not marked done or dropped there; a reference to an entry
+    (no item), or to nothing the log holds, is not an open task."""
+    if not task:
+        return False
+    links = iter_links(task, doc.day_first)
+    if not links or not task.startswith(links[0].text):
+        return False
+    rest = task[len(links[0].text) :]
+    match = _ITEM_RE.match(rest)
+    if match is None:
+        return False
+    number = int(match["n"])
+    for entry in reversed(doc.entries):
+        if entry.stamp.when == links[0].when:
+            return any(i.n == number and i.state in ("open", "active") for i in entry.items)
+    return False
