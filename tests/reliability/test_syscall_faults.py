@@ -3,7 +3,7 @@
 system call").
 
 For each path (``add``, ``email``, ``run`` and ``snap`` appends; a plan edit of a small
-log, replaced by rename; a plan edit of a log over 4 MiB, in place under the undo
+log, replaced by rename, and ``merge`` of another copy, written the same way; a plan edit of a log over 4 MiB, in place under the undo
 journal) the steps it makes on the log, its temporary file, its journal and its folder
 are listed below in order (``test_each_path_makes_the_steps_listed`` checks them against
 a trace of a real run). Each step then fails in turn, once with each error it can give,
@@ -42,6 +42,8 @@ from worklog.store.undo_journal import JOURNAL_MARK
 NOW = "2026-11-26T10:00"
 PLAN = b"09:00 2026-11-26\nGTD\n0, 9:00\n\n1, today\n1), write the tests\n2), review\n"
 SMALL = b".LOG\n08:00 2026-11-25\nlab\nyesterday.\n\n" + PLAN
+#: The other copy of the log for ``merge``: the same history and one entry more.
+THEIRS = SMALL + b"\n10:30 2026-11-26\nlab\nwritten on the laptop.\n"
 MAIL = (b"From: ann@example.org\nTo: bob@example.org\nSubject: the lab\n"
         b"Date: Thu, 26 Nov 2026 09:00:00 +0000\n\nthe lab is back.\n")
 TRACED = ("flock", "write", "pwrite64", "fsync", "fdatasync", "rename", "renameat",
@@ -97,6 +99,9 @@ PATHS = (
     WritePath("snap", ("snap", "test", "--connect", "test:///default", "--internal",
                        "--name", "before-tests"), lambda: SMALL, APPEND, needs_libvirt=True),
     WritePath("small-edit", ("start", "1"), lambda: SMALL, (
+        Step("flock", "log"), Step("write", "temporary"), Step("fsync", "temporary"),
+        Step("rename", "log"), Step("fsync", "folder", after=True))),
+    WritePath("merge", ("merge", "LOG", "THEIRS"), lambda: SMALL, (
         Step("flock", "log"), Step("write", "temporary"), Step("fsync", "temporary"),
         Step("rename", "log"), Step("fsync", "folder", after=True))),
     WritePath("large-edit", ("start", "1"), functools.cache(lambda: large_log(plan=PLAN)), (
@@ -160,13 +165,16 @@ class Rig:
         self.log = self.folder / "work.LOG"
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "mail.eml").write_bytes(MAIL)
+        (self.home / "theirs.LOG").write_bytes(THEIRS)
         self.env = child_env(self.home, WORKLOG_NOW=NOW, PYTHONDONTWRITEBYTECODE="1")
 
     def run(self, strace_args: list[str]) -> Outcome:
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir()
         self.log.write_bytes(self.path.old())
-        args = [str(self.home / "mail.eml") if a == "MAIL" else a for a in self.path.args]
+        files = {"MAIL": self.home / "mail.eml", "THEIRS": self.home / "theirs.LOG",
+                 "LOG": self.log}
+        args = [str(files[a]) if a in files else a for a in self.path.args]
         done = subprocess.run(
             [self.strace, "-f", "-qq", *strace_args, *WORKLOG, "--file", str(self.log), *args],
             env=self.env, cwd=self.home, capture_output=True, check=False, timeout=60)
