@@ -1,0 +1,146 @@
+"""The open TODO items of the whole history (FORMAT.md C9), kept in a cache so that
+``worklog today`` can show them without reading ten years of log.
+
+``$XDG_CACHE_HOME/worklog/todos.json`` holds, under the log's real path: the file's size,
+``mtime_ns`` and inode when it was read, a digest of its last ``DIGEST_BYTES`` bytes, the
+byte offset of its last entry and the open TODO items (of the entries before that one,
+and of that one). On a read:
+
+- size, mtime and inode as kept: the kept items, the log not read;
+- the same inode, a larger size, and the bytes before the kept size ending as they did
+  (the digest): the file only grew, so only its end is read, from the kept last entry
+  (which the new bytes may have extended) on;
+- else (an edit such as ``worklog todo done``, a replaced file, other reading options):
+  the whole history, once.
+
+The cache is only ever a faster way to the same answer: a cache that cannot be read or
+written is as good as none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from worklog.format.document import Document, Entry, ParseOptions
+from worklog.format.todos import todo_items
+from worklog.store.cache import cache_dir, read_json, write_json
+from worklog.store.fs import open_regular, read_at
+from worklog.store.tail import read_from
+
+#: How much of the file's end the digest covers.
+DIGEST_BYTES = 4096
+CACHE_NAME = "todos.json"
+_VERSION = 1
+
+
+@dataclass(frozen=True)
+class OpenTodo:
+    """An open TODO item: its note's stamp (as written and as a time), number, text."""
+
+    when: datetime
+    stamp_text: str
+    n: int
+    text: str
+
+
+def _records(entries: Sequence[Entry]) -> list[list[Any]]:
+    return [[e.stamp.when.isoformat(), e.stamp.text, t.n, t.text]
+            for e in entries for t in todo_items(e) if t.state == "open"]
+
+
+def _todo(record: Any) -> OpenTodo:
+    when, stamp_text, n, text = record
+    if not (isinstance(stamp_text, str) and isinstance(n, int) and isinstance(text, str)):
+        raise ValueError("not a TODO record")
+    return OpenTodo(datetime.fromisoformat(when), stamp_text, n, text)
+
+
+def _digest(fd: int, size: int) -> str:
+    start = max(0, size - DIGEST_BYTES)
+    return hashlib.sha256(read_at(fd, start, size - start)).hexdigest()
+
+
+def _last_start(doc: Document, size: int) -> int:
+    """The byte offset of the document's last entry, a document read up to ``size``."""
+    last = doc.entries[-1]
+    return size - len(doc.trailer) - len(doc.codec.encode(doc.text[last.start :]))
+
+
+def _scan(fd: int, start: int, size: int, options: ParseOptions) -> tuple[
+        list[list[Any]], list[list[Any]], int]:
+    """The open TODO records of the entries from byte ``start`` on: of those before the
+    last entry and of the last one, and the last entry's byte offset."""
+    doc = read_from(fd, start, size, options).doc
+    if not doc.entries:
+        return [], [], start
+    return _records(doc.entries[:-1]), _records(doc.entries[-1:]), _last_start(doc, size)
+
+
+def _kept(cache: Any, key: str, options: str) -> dict[str, Any] | None:
+    if not isinstance(cache, dict) or cache.get("version") != _VERSION:
+        return None
+    logs = cache.get("logs")
+    kept = logs.get(key) if isinstance(logs, dict) else None
+    if not isinstance(kept, dict) or kept.get("options") != options:
+        return None
+    return kept
+
+
+def _grown(kept: dict[str, Any], fd: int, st: os.stat_result) -> bool:
+    old = kept["size"]
+    return (kept["ino"] == st.st_ino and isinstance(old, int) and 0 < old < st.st_size
+            and _digest(fd, old) == kept["digest"])
+
+
+def _fresh(kept: dict[str, Any] | None, fd: int, st: os.stat_result,
+           options: ParseOptions) -> tuple[list[Any], list[Any], int]:
+    """The records and last entry's offset, from ``kept`` as far as it holds."""
+    if kept is not None:
+        try:
+            same = (kept["size"], kept["mtime_ns"], kept["ino"]) == (
+                st.st_size, st.st_mtime_ns, st.st_ino)
+            if same:
+                return list(kept["settled"]), list(kept["last"]), int(kept["last_start"])
+            if _grown(kept, fd, st):
+                settled, last, start = _scan(fd, int(kept["last_start"]), st.st_size, options)
+                return list(kept["settled"]) + settled, last, start
+        except (KeyError, TypeError, ValueError):
+            pass
+    return _scan(fd, 0, st.st_size, options)
+
+
+def open_todos(path: Path, options: ParseOptions, env: Mapping[str, str]) -> list[OpenTodo]:
+    """The open TODO items of the log at ``path``, oldest note first (as ``worklog todo``
+    lists them), through the cache. OSError when the log cannot be read."""
+    real = path.resolve()
+    cache_file = cache_dir(env) / CACHE_NAME
+    cache = read_json(cache_file)
+    key, shown_options = str(real), repr(options)
+    kept = _kept(cache, key, shown_options)
+    fd = open_regular(real, os.O_RDONLY)
+    try:
+        st = os.fstat(fd)
+        settled, last, last_start = _fresh(kept, fd, st, options)
+        try:
+            found = sorted((_todo(r) for r in settled + last), key=lambda t: t.when)
+        except (TypeError, ValueError):  # a kept record not as written: read it all
+            settled, last, last_start = _scan(fd, 0, st.st_size, options)
+            found = sorted((_todo(r) for r in settled + last), key=lambda t: t.when)
+        record = {"options": shown_options, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                  "ino": st.st_ino, "digest": _digest(fd, st.st_size),
+                  "last_start": last_start, "settled": settled, "last": last}
+    finally:
+        os.close(fd)
+    if record != kept:
+        logs = cache.get("logs") if isinstance(cache, dict) and cache.get(
+            "version") == _VERSION else None
+        logs = dict(logs) if isinstance(logs, dict) else {}
+        logs[key] = record
+        write_json(cache_file, {"version": _VERSION, "logs": logs})
+    return found
