@@ -62,7 +62,8 @@ def test_today_on_a_sample_shows_the_oldest_three(
     log = sample("worklog.LOG")
     todos = _today(run_cli, log, tmp_path)
     assert todos == _listed(run_cli, log, tmp_path)
-    assert todos["open"] == 11 and len(todos["oldest"]) == 3
+    assert todos["open"] == 11
+    assert len(todos["oldest"]) == 3
     result = run_cli("--file", str(log), "today", env=_env(tmp_path))
     assert "11 open TODOs, the oldest 3 (`worklog todo` lists them all):" in result.out
 
@@ -132,5 +133,5 @@ def test_a_corrupt_or_unwritable_cache_is_ignored(
     blocked.write_text("a file where the cache folder would be", encoding="utf-8")
     result = run_cli("--file", str(seed_twin), "today", "--json",
                      env={"WORKLOG_NOW": NOW, "XDG_CACHE_HOME": str(blocked)})
-    assert result.code == 0 and result.err == ""
+    assert (result.code, result.err) == (0, "")
     assert json.loads(result.out)["todos"] == expected
