@@ -19,10 +19,12 @@ written is as good as none.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +38,8 @@ from worklog.store.tail import read_from
 #: How much of the file's end the digest covers.
 DIGEST_BYTES = 4096
 CACHE_NAME = "todos.json"
-_VERSION = 1
+_VERSION = 2
+_TODO_RE = re.compile("todo", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,15 @@ class OpenTodo:
     stamp_text: str
     n: int
     text: str
+
+
+def _maybe_todo_notes(doc: Document) -> list[Entry]:
+    """The entries whose text holds ``todo`` in any case: only they can be TODO notes
+    (C9), and the others are never split into lines (ten years of them would fill the
+    memory)."""
+    starts = [e.start for e in doc.entries]
+    found = {bisect.bisect_right(starts, m.start()) - 1 for m in _TODO_RE.finditer(doc.text)}
+    return [doc.entries[k] for k in sorted(found) if k >= 0]
 
 
 def _records(entries: Sequence[Entry]) -> list[list[Any]]:
@@ -72,14 +84,26 @@ def _last_start(doc: Document, size: int) -> int:
     return size - len(doc.trailer) - len(doc.codec.encode(doc.text[last.start :]))
 
 
-def _scan(fd: int, start: int, size: int, options: ParseOptions) -> tuple[
-        list[list[Any]], list[list[Any]], int]:
-    """The open TODO records of the entries from byte ``start`` on: of those before the
-    last entry and of the last one, and the last entry's byte offset."""
+@dataclass
+class _Scan:
+    """Open TODO records of the entries before the last one and of the last one, the
+    last entry's byte offset, and the day order the stamps were read in."""
+
+    settled: list[Any]
+    last: list[Any]
+    last_start: int
+    day_first: bool | None
+
+
+def _scan(fd: int, start: int, size: int, options: ParseOptions) -> _Scan:
+    """The open TODO records of the entries from byte ``start`` on."""
     doc = read_from(fd, start, size, options).doc
     if not doc.entries:
-        return [], [], start
-    return _records(doc.entries[:-1]), _records(doc.entries[-1:]), _last_start(doc, size)
+        return _Scan([], [], start, None)
+    last = doc.entries[-1]
+    maybe = _maybe_todo_notes(doc)
+    return _Scan(_records([e for e in maybe if e is not last]), _records([last]),
+                 _last_start(doc, size), doc.day_first)
 
 
 def _kept(cache: Any, key: str, options: str) -> dict[str, Any] | None:
@@ -99,17 +123,26 @@ def _grown(kept: dict[str, Any], fd: int, st: os.stat_result) -> bool:
 
 
 def _fresh(kept: dict[str, Any] | None, fd: int, st: os.stat_result,
-           options: ParseOptions) -> tuple[list[Any], list[Any], int]:
+           options: ParseOptions) -> _Scan:
     """The records and last entry's offset, from ``kept`` as far as it holds."""
     if kept is not None:
         try:
             same = (kept["size"], kept["mtime_ns"], kept["ino"]) == (
                 st.st_size, st.st_mtime_ns, st.st_ino)
+            day_first = kept["day_first"]
+            if not isinstance(day_first, bool | None):
+                raise ValueError("not a day order")
             if same:
-                return list(kept["settled"]), list(kept["last"]), int(kept["last_start"])
+                return _Scan(list(kept["settled"]), list(kept["last"]),
+                             int(kept["last_start"]), day_first)
             if _grown(kept, fd, st):
-                settled, last, start = _scan(fd, int(kept["last_start"]), st.st_size, options)
-                return list(kept["settled"]) + settled, last, start
+                # The new end's stamps are read in the day order of the whole history.
+                grown = _scan(fd, int(kept["last_start"]), st.st_size, options if
+                              options.day_first is not None or day_first is None else
+                              replace(options, day_first=day_first))
+                grown.settled[:0] = list(kept["settled"])
+                grown.day_first = day_first
+                return grown
         except (KeyError, TypeError, ValueError):
             pass
     return _scan(fd, 0, st.st_size, options)
@@ -126,15 +159,16 @@ def open_todos(path: Path, options: ParseOptions, env: Mapping[str, str]) -> lis
     fd = open_regular(real, os.O_RDONLY)
     try:
         st = os.fstat(fd)
-        settled, last, last_start = _fresh(kept, fd, st, options)
+        scan = _fresh(kept, fd, st, options)
         try:
-            found = sorted((_todo(r) for r in settled + last), key=lambda t: t.when)
+            found = sorted((_todo(r) for r in scan.settled + scan.last), key=lambda t: t.when)
         except (TypeError, ValueError):  # a kept record not as written: read it all
-            settled, last, last_start = _scan(fd, 0, st.st_size, options)
-            found = sorted((_todo(r) for r in settled + last), key=lambda t: t.when)
+            scan = _scan(fd, 0, st.st_size, options)
+            found = sorted((_todo(r) for r in scan.settled + scan.last), key=lambda t: t.when)
         record = {"options": shown_options, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                   "ino": st.st_ino, "digest": _digest(fd, st.st_size),
-                  "last_start": last_start, "settled": settled, "last": last}
+                  "last_start": scan.last_start, "day_first": scan.day_first,
+                  "settled": scan.settled, "last": scan.last}
     finally:
         os.close(fd)
     if record != kept:
