@@ -135,3 +135,18 @@ def test_a_corrupt_or_unwritable_cache_is_ignored(
                      env={"WORKLOG_NOW": NOW, "XDG_CACHE_HOME": str(blocked)})
     assert (result.code, result.err) == (0, "")
     assert json.loads(result.out)["todos"] == expected
+
+
+def test_growth_of_a_crlf_file_with_a_bom_and_month_first_stamps(
+        run_cli: Runner, sample: Any, tmp_path: Path) -> None:
+    """The grown end of a CRLF file with a BOM, its stamps alone either day order
+    (2/1/2027, 2/3/2027): read from its last entry, as the whole month-first history."""
+    log = sample("en-US-crlf-bom.LOG")
+    _today(run_cli, log, tmp_path)
+    _add(run_cli, log, tmp_path, "2027-02-01T09:00", "1, TODO\nmove the NAS – café\n")
+    _today(run_cli, log, tmp_path)
+    _add(run_cli, log, tmp_path, "2027-02-03T09:00", "not a TODO note\n")
+    todos = _today(run_cli, log, tmp_path)
+    assert todos == _listed(run_cli, log, tmp_path)
+    assert todos["oldest"] == [{"stamp": "2027-02-01T09:00", "stamp_text": "9:00 AM 2/1/2027",
+                                "n": 1, "text": "move the NAS – café"}]
