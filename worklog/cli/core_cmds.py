@@ -121,7 +121,7 @@ def entry_filter(
 
 def check_cmd(ctx: typer.Context) -> None:
     """What looks wrong in the log, with file and line; exit 1 when anything does."""
-    from worklog.format.check_stream import check_pieces  # noqa: PLC0415
+    from worklog.format.check_stream import STRETCH, check_pieces  # noqa: PLC0415
     from worklog.history.scan import pieces  # noqa: PLC0415
     from worklog.history.search import MappedLog  # noqa: PLC0415
 
@@ -129,7 +129,7 @@ def check_cmd(ctx: typer.Context) -> None:
     with sess.log.mapped() as buf:
         log = MappedLog(buf, sess.config.parse_options)
         codec, begin, end = log.codec, log.begin, log.end()
-        found = check_pieces(lambda: pieces(buf, codec, begin, end), codec,
+        found = check_pieces(lambda: pieces(buf, codec, begin, end, STRETCH), codec,
                              sess.config.parse_options)
     problems = found.problems
     if found.not_text:

@@ -34,6 +34,8 @@ _LINE = rf"(?:<{{7}}|>{{7}}|={{7}}|[ \t]|{STAMP_BODY}.*\S)"
 _FIRST_MAYBE = re.compile(_LINE)
 _NEXT_MAYBE = re.compile(rf"\n{_LINE}")
 _SEE = re.compile("[sS][eE][eE]")  # "see" in the line's lower case
+#: Characters parsed at a time (a stretch holds whole entries: more for a longer one).
+STRETCH = 1 << 20
 _LONE_CR = re.compile(r"\r(?!\n)")
 
 
@@ -59,18 +61,26 @@ class _Survey:
 
 
 def _lines(pieces: Iterable[str]) -> Iterator[str]:
-    """Pieces re-cut after line breaks, a CRLF never split."""
+    """Pieces re-cut after line breaks, a CRLF never split, at most about ``STRETCH``
+    characters each (longer only when a line is)."""
     pending = ""
-    for piece in pieces:
-        pending += piece
-        cut = max(pending.rfind("\n"), pending.rfind("\r"), -1) + 1
-        if cut == len(pending) and pending.endswith("\r"):
-            cut = max(pending.rfind("\n", 0, cut - 1), pending.rfind("\r", 0, cut - 1)) + 1
-        if cut > 0:
-            yield pending[:cut]
-            pending = pending[cut:]
+    for whole in pieces:
+        for low in range(0, len(whole), STRETCH):
+            pending += whole[low : low + STRETCH]
+            cut = _cut_at(pending)
+            if cut > 0:
+                yield pending[:cut]
+                pending = pending[cut:]
     if pending:
         yield pending
+
+
+def _cut_at(text: str) -> int:
+    """Just past the last line break of ``text`` whose line is sure to end there."""
+    cut = max(text.rfind("\n"), text.rfind("\r"), -1) + 1
+    if cut == len(text) and text.endswith("\r"):  # an LF may follow in the next piece
+        cut = max(text.rfind("\n", 0, cut - 1), text.rfind("\r", 0, cut - 1)) + 1
+    return cut
 
 
 def _survey(pieces: Iterable[str], configured: bool | None) -> _Survey:
@@ -110,6 +120,9 @@ class _Pass:
         stop = len(text) if last or not doc.entries else doc.entries[-1].start
         stop_line = line + count_breaks(text, 0, stop)
         entries = [e for e in doc.entries if e.start < stop]
+        # Without the cycle between a document and its entries, a stretch is freed as
+        # soon as it is checked, not at the next collection of cycles.
+        doc.entries = []
         self.rejected.extend(self._rejected(doc, stop_line))
         for number, text_of in doc.stray_dates:
             if number < stop_line:
@@ -162,7 +175,7 @@ def check_pieces(pieces: Callable[[], Iterable[str]], codec: Codec,
     for text in _lines(pieces()):
         size, nuls = size + len(text), nuls + text.count("\x00")
         head = head if len(head) >= NOT_TEXT_HEAD else (head + text)[:NOT_TEXT_HEAD]
-        tail = (tail + text)[-NOT_TEXT_HEAD:]
+        tail = (tail[-NOT_TEXT_HEAD:] if len(text) < NOT_TEXT_HEAD else "") + text[-NOT_TEXT_HEAD:]
         newline = last_newline(text) or newline
         pending += text
         stop, line = run.stretch(pending, line, last=False)

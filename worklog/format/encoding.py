@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import mmap
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 DEFAULT_ANSI = "cp1252"
@@ -99,7 +100,8 @@ def codec_from_head(head: Buffer) -> Codec | None:
     return None
 
 
-def detect(data: Buffer, *, ansi: str = DEFAULT_ANSI) -> Codec:
+def detect(data: Buffer, *, ansi: str = DEFAULT_ANSI,
+           read: Callable[[int], object] | None = None) -> Codec:
     """Choose the codec of a whole file's bytes (or of a memory map of the file).
 
     A BOM decides; a UTF-16 ``.LOG`` magic without BOM is UTF-16; bytes that are valid
@@ -115,6 +117,8 @@ def detect(data: Buffer, *, ansi: str = DEFAULT_ANSI) -> Codec:
         for low in range(0, size, _WINDOW):
             high = min(size, low + _WINDOW)
             decoder.decode(data[low:high], final=high >= size)
+            if read is not None:
+                read(high)
     except UnicodeDecodeError:
         return Codec(ansi)
     return Codec("utf-8")
