@@ -99,6 +99,18 @@ def _survey(pieces: Iterable[str], configured: bool | None) -> _Survey:
     return _Survey(day_first, decided, shapes[day_first])
 
 
+def _sees(text: str, stop: int) -> Iterator[int]:
+    """Where ``see`` is in ``text[:stop]``'s lower case (ASCII lowers in place: fast)."""
+    if not text.isascii():
+        yield from (m.start() for m in _SEE.finditer(text, 0, stop))
+        return
+    lower = text.lower()
+    at = lower.find("see", 0, stop)
+    while at >= 0:
+        yield at
+        at = lower.find("see", at + 1, stop)
+
+
 class _Pass:
     """The second pass: the checks, stretch by stretch."""
 
@@ -145,7 +157,7 @@ class _Pass:
                 self.lines.extend(ck.line_problems(number, content, day_first))
             return
         starts = {m.start() + 1 for m in _NEXT_MAYBE.finditer(text, 0, stop)}
-        starts.update(text.rfind("\n", 0, m.start()) + 1 for m in _SEE.finditer(text, 0, stop))
+        starts.update(text.rfind("\n", 0, at) + 1 for at in _sees(text, stop))
         if _FIRST_MAYBE.match(text, 0, stop):
             starts.add(0)
         counted = 0
