@@ -15,7 +15,7 @@ import typer
 
 from worklog.cli.session import Session, session
 from worklog.errors import EXIT_FAILED, UsageError, WorklogError
-from worklog.format.check import Problem, check, day_order_words
+from worklog.format.check import Problem, order_words
 from worklog.format.dates import parse_moment, typed_range
 from worklog.format.writer import split_tags, text_lines
 from worklog.history.export import EntryFilter
@@ -121,11 +121,19 @@ def entry_filter(
 
 def check_cmd(ctx: typer.Context) -> None:
     """What looks wrong in the log, with file and line; exit 1 when anything does."""
+    from worklog.format.check_stream import STRETCH, check_pieces  # noqa: PLC0415
+    from worklog.history.scan import pieces  # noqa: PLC0415
+    from worklog.history.search import MappedLog  # noqa: PLC0415
+
     sess = session(ctx)
-    loaded = sess.log.load()
-    problems = list(check(loaded.doc))
-    if sess.log.not_text:
-        problems.insert(0, Problem(1, "not-text", f"looks like {sess.log.not_text}, not a "
+    with sess.log.mapped() as buf:
+        log = MappedLog(buf, sess.config.parse_options)
+        codec, begin, end = log.codec, log.begin, log.end()
+        found = check_pieces(lambda: pieces(buf, codec, begin, end, STRETCH), codec,
+                             sess.config.parse_options)
+    problems = found.problems
+    if found.not_text:
+        problems.insert(0, Problem(1, "not-text", f"looks like {found.not_text}, not a "
                                    "text log: worklog writes nothing into it"))
     for problem in problems:
         location = sess.style(f"{sess.log_path}:{problem.line}:", bold=True)
@@ -134,10 +142,9 @@ def check_cmd(ctx: typer.Context) -> None:
     for path in leftovers:
         typer.echo(f"{path}: left by an interrupted rewrite; worklog removes it on its next "
                    "rewrite [leftover]")
-    doc = loaded.doc
-    order = day_order_words(doc)
-    summary = (f"{len(doc.entries)} entries, {doc.codec.label}, "
-               f"{NEWLINE_NAMES[doc.newline]} line breaks" + (f", {order}" if order else ""))
+    order = order_words(found.year_last, found.day_first)
+    summary = (f"{found.entries} entries, {codec.label}, "
+               f"{NEWLINE_NAMES[found.newline]} line breaks" + (f", {order}" if order else ""))
     typer.echo(f"{sess.log_path}: {summary}: "
                + (f"{len(problems) + len(leftovers)} problem(s)" if problems or leftovers
                   else "no problems"), err=True)

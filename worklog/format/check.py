@@ -13,14 +13,18 @@ from datetime import datetime
 
 from worklog.format import constructs as c
 from worklog.format import items as it
-from worklog.format.document import Document, Entry, backward_steps, newest_first
+from worklog.format.document import Document, Entry
 from worklog.format.markers import is_conflict_marker
 from worklog.format.stamps import (
     MARKERS,
     STAMP_BODY,
+    Stamp,
     names_a_day,
     parse_stamp_line,
     why_not_stamp,
+)
+from worklog.format.stamps import (
+    earlier as stamp_earlier,
 )
 from worklog.format.writer import is_neutralised
 
@@ -42,34 +46,52 @@ def _markers_present(text: str) -> bool:
 def day_order_words(doc: Document) -> str | None:
     """``day-first dates`` or ``month-first dates`` when the file has year-last stamps,
     whose reading depends on it (S4); None when the order does not matter (ISO stamps)."""
-    if not any(entry.stamp.shape.order != "ymd" for entry in doc.entries):
-        return None
-    return ("day" if doc.day_first else "month") + "-first dates"
+    year_last = any(entry.stamp.shape.order != "ymd" for entry in doc.entries)
+    return order_words(year_last, doc.day_first)
+
+
+def order_words(year_last: bool, day_first: bool) -> str | None:
+    """``day_order_words`` of a file with year-last stamps or not, read in that order."""
+    return ("day" if day_first else "month") + "-first dates" if year_last else None
 
 
 def check(doc: Document) -> list[Problem]:
     """Every problem found, in line order."""
-    problems: list[Problem] = []
-    if not doc.text.startswith(_MAGIC):
-        problems.append(Problem(1, "no-magic",
-                                "the file does not start with .LOG: Notepad will not stamp it"))
-    if not doc.day_order_decided:
-        problems.append(Problem(1, "day-order",
-                                "cannot tell day-first from month-first stamps; set day_first "
-                                "in the config (read as " +
-                                ("day-first" if doc.day_first else "month-first") + ")"))
-    problems.extend(Problem(line, "bad-stamp",
-                            f"{text.strip()!r} looks like a stamp but {why_not_stamp(text)}: "
-                            "read as text")
-                    for line, text in doc.rejected)
+    problems = file_problems(doc.text, doc.day_order_decided, doc.day_first)
+    problems.extend(rejected_problems(doc))
     problems.extend(habit_problems(doc))
     known = {entry.stamp.when for entry in doc.entries if entry.stamp.has_time}
     for entry in doc.entries:
         if c.has_plan_tag(entry.tags) and entry.kind == "plan":
             problems.extend(plan_problems(entry))
     for number, (content, _) in enumerate(c.split_lines(doc.text), start=doc.first_line):
-        problems.extend(_line_problems(number, content, known, doc.day_first))
+        for found in line_problems(number, content, doc.day_first):
+            if isinstance(found, Problem):
+                problems.append(found)
+            elif found[1].when not in known:
+                problems.append(link_problem(*found))
     return sorted(problems, key=lambda p: p.line)
+
+
+def file_problems(head: str, decided: bool, day_first: bool) -> list[Problem]:
+    """What is wrong with the file as a whole: its first line, its day order (``head``:
+    the start of its text)."""
+    problems: list[Problem] = []
+    if not head.startswith(_MAGIC):
+        problems.append(Problem(1, "no-magic",
+                                "the file does not start with .LOG: Notepad will not stamp it"))
+    if not decided:
+        problems.append(Problem(1, "day-order",
+                                "cannot tell day-first from month-first stamps; set day_first "
+                                "in the config (read as " +
+                                ("day-first" if day_first else "month-first") + ")"))
+    return problems
+
+
+def rejected_problems(doc: Document) -> list[Problem]:
+    """The stamp-shaped lines read as text (S5)."""
+    return [Problem(line, "bad-stamp", f"{text.strip()!r} looks like a stamp but "
+                    f"{why_not_stamp(text)}: read as text") for line, text in doc.rejected]
 
 
 # --- habits of people's files (S2, S6, W1) -------------------------------------------------
@@ -78,60 +100,106 @@ def check(doc: Document) -> list[Problem]:
 def habit_problems(doc: Document) -> list[Problem]:
     """Stamps out of order or written newest-first, stamps written twice, day headings
     without times, date lines not taken, hour padding that differs."""
-    entries = doc.entries
-    back = backward_steps(entries)
-    found: list[Problem] = []
-    if newest_first(entries):
-        found.append(Problem(entries[0].line, "newest-first",
-                             f"the file is written newest-first ({len(back)} of {len(entries)} "
-                             "stamps are earlier than the one above them): days are read in "
-                             "time order, new entries go at the end"))
-    else:
-        found.extend(Problem(b.line, "order", f"stamp {b.stamp.text!r} is earlier than the one "
-                             f"before it ({a.stamp.text!r}, line {a.line})") for a, b in back)
-    found.extend(_duplicates(entries))
-    headings = [e for e in entries if not e.stamp.has_time]
-    if headings:
-        found.append(Problem(headings[0].line, "date-heading",
-                             f"{len(headings)} line(s) holding only a date (first "
-                             f"{headings[0].stamp.text.strip()!r}) start entries of that day "
-                             "without a time"))
-    found.extend(Problem(line, "stray-date", f"{text.strip()!r} holds only a date, but " + (
-        "not in the date shape of the file's stamps" if names_a_day(text, doc.day_first)
-        else "names no day") + ": read as text, not a day heading")
-        for line, text in doc.stray_dates)
-    return found + _padding_problems(entries)
+    habits = Habits(doc.day_first)
+    for entry in doc.entries:
+        habits.add(entry)
+    for line, text in doc.stray_dates:
+        habits.add_stray(line, text)
+    return habits.problems()
 
 
-def _duplicates(entries: list[Entry]) -> list[Problem]:
-    """One line per stamp (or day heading) written more than once, at its second line."""
-    seen: dict[tuple[bool, datetime], list[Entry]] = {}
-    for entry in entries:
-        seen.setdefault((entry.stamp.has_time, entry.stamp.when), []).append(entry)
-    found: list[Problem] = []
-    for same in seen.values():
-        if len(same) < 2:
-            continue
-        what = "stamp" if same[0].stamp.has_time else "day heading"
-        lines = ", ".join(str(e.line) for e in same[:5]) + (", ..." if len(same) > 5 else "")
-        found.append(Problem(same[1].line, "duplicate-stamp",
-                             f"{what} {same[0].stamp.text.strip()!r} is written {len(same)} "
-                             f"times (lines {lines}): show gives every entry it starts"))
-    return found
+class Habits:
+    """What ``habit_problems`` finds, gathered entry by entry in file order: a running
+    state small beside the file (the first line of each stamp, the steps back)."""
 
+    def __init__(self, day_first: bool) -> None:
+        self.day_first = day_first
+        self.count = 0
+        self._previous: tuple[int, Stamp] | None = None
+        self._first_line: int | None = None
+        #: (line, stamp text, line of the one before, its text) of each step back.
+        self._back: list[tuple[int, str, int, str]] = []
+        #: (has time, when) -> (line, stamp text) of its first entry.
+        self.first: dict[tuple[bool, datetime], tuple[int, str]] = {}
+        self._again: dict[tuple[bool, datetime], list[int]] = {}
+        self._headings = 0
+        self._first_heading: tuple[int, str] | None = None
+        self._strays: list[Problem] = []
+        self._padded: tuple[int, str] | None = None
+        self._bare: tuple[int, str] | None = None
 
-def _padding_problems(entries: list[Entry]) -> list[Problem]:
-    """One line when some stamps zero-pad the hour and others do not (W1 writes the
-    latest stamp's way)."""
-    padded = next((e for e in entries if e.stamp.has_time and e.stamp.shape.hour_pad), None)
-    bare = next((e for e in entries if e.stamp.has_time and e.stamp.shape.hour_pad is False),
-                None)
-    if padded is None or bare is None:
-        return []
-    later = max(padded, bare, key=lambda e: e.line)
-    return [Problem(later.line, "padding", f"hours are zero-padded in some stamps "
-                    f"({padded.stamp.text!r}, line {padded.line}) and not in others "
-                    f"({bare.stamp.text!r}, line {bare.line}): worklog writes as the latest stamp")]
+    def add(self, entry: Entry) -> None:
+        stamp, line = entry.stamp, entry.line
+        self.count += 1
+        if self._first_line is None:
+            self._first_line = line
+        if self._previous is not None and stamp_earlier(stamp, self._previous[1]):
+            before = self._previous
+            self._back.append((line, stamp.text, before[0], before[1].text))
+        self._previous = (line, stamp)
+        key = (stamp.has_time, stamp.when)
+        if key in self.first:
+            self._again.setdefault(key, []).append(line)
+        else:
+            self.first[key] = (line, stamp.text)
+        if not stamp.has_time:
+            self._headings += 1
+            self._first_heading = self._first_heading or (line, stamp.text)
+        elif stamp.shape.hour_pad and self._padded is None:
+            self._padded = (line, stamp.text)
+        elif stamp.shape.hour_pad is False and self._bare is None:
+            self._bare = (line, stamp.text)
+
+    def add_stray(self, line: int, text: str) -> None:
+        self._strays.append(Problem(line, "stray-date", f"{text.strip()!r} holds only a date, "
+                                    "but " + ("not in the date shape of the file's stamps"
+                                              if names_a_day(text, self.day_first)
+                                              else "names no day")
+                                    + ": read as text, not a day heading"))
+
+    def problems(self) -> list[Problem]:
+        found: list[Problem] = []
+        back = len(self._back)
+        if back >= 2 and back > self.count - 1 - back:  # as document.newest_first
+            assert self._first_line is not None
+            found.append(Problem(self._first_line, "newest-first",
+                                 f"the file is written newest-first ({back} of {self.count} "
+                                 "stamps are earlier than the one above them): days are read "
+                                 "in time order, new entries go at the end"))
+        else:
+            found.extend(Problem(line, "order", f"stamp {text!r} is earlier than the one "
+                                 f"before it ({before!r}, line {where})")
+                         for line, text, where, before in self._back)
+        found.extend(self._duplicates())
+        if self._first_heading is not None:
+            line, text = self._first_heading
+            found.append(Problem(line, "date-heading",
+                                 f"{self._headings} line(s) holding only a date (first "
+                                 f"{text.strip()!r}) start entries of that day without a time"))
+        return found + self._strays + self._padding()
+
+    def _duplicates(self) -> list[Problem]:
+        """One line per stamp (or day heading) written more than once, at its second line."""
+        found: list[Problem] = []
+        for key, again in self._again.items():
+            first, text = self.first[key]
+            same = [first, *again]
+            what = "stamp" if key[0] else "day heading"
+            lines = ", ".join(str(n) for n in same[:5]) + (", ..." if len(same) > 5 else "")
+            found.append(Problem(same[1], "duplicate-stamp",
+                                 f"{what} {text.strip()!r} is written {len(same)} "
+                                 f"times (lines {lines}): show gives every entry it starts"))
+        return found
+
+    def _padding(self) -> list[Problem]:
+        """One line when some stamps zero-pad the hour and others do not (W1 writes the
+        latest stamp's way)."""
+        if self._padded is None or self._bare is None:
+            return []
+        (pad_line, pad_text), (bare_line, bare_text) = self._padded, self._bare
+        return [Problem(max(pad_line, bare_line), "padding", f"hours are zero-padded in some "
+                        f"stamps ({pad_text!r}, line {pad_line}) and not in others "
+                        f"({bare_text!r}, line {bare_line}): worklog writes as the latest stamp")]
 
 
 # --- the times of a day plan (C1, C2) -----------------------------------------------------
@@ -207,12 +275,14 @@ def plan_problems(plan: Entry) -> list[Problem]:
 # --- single lines -------------------------------------------------------------------------
 
 
-def _line_problems(line: int, content: str, known: set[datetime], day_first: bool) -> list[Problem]:
-    found: list[Problem] = conflict_marker_problems(line, content)
+def line_problems(line: int, content: str,
+                  day_first: bool) -> list[Problem | tuple[int, c.Link]]:
+    """The problems of one line; its links as (line, link), dangling when no entry has
+    their stamp (``link_problem``)."""
+    found: list[Problem | tuple[int, c.Link]] = []
+    found.extend(conflict_marker_problems(line, content))
     if "see" in content.lower():
-        for link in c.iter_links(content, day_first):
-            if link.when not in known:
-                found.append(Problem(line, "dangling-link", f"{link.text} refers to no entry"))
+        found.extend((line, link) for link in c.iter_links(content, day_first))
     if _markers_present(content.lstrip()) and not is_neutralised(content):
         match = _INDENTED_OR_TRAILED.fullmatch(content)
         if match and parse_stamp_line(match.group("stamp"), day_first) is not None:
@@ -224,6 +294,10 @@ def _line_problems(line: int, content: str, known: set[datetime], day_first: boo
                                      "a stamp followed by text on its line is not the start "
                                      "of an entry"))
     return found
+
+
+def link_problem(line: int, link: c.Link) -> Problem:
+    return Problem(line, "dangling-link", f"{link.text} refers to no entry")
 
 
 def conflict_marker_problems(line: int, content: str) -> list[Problem]:

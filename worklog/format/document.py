@@ -261,15 +261,19 @@ def parse_text(
     *,
     trailer: bytes = b"",
     first_line: int = 1,
+    shapes: set[tuple[bool, str]] | None = None,
 ) -> Document:
-    """Parse decoded text; ``first_line`` numbers its first line (for a file's tail)."""
+    """Parse decoded text; ``first_line`` numbers its first line (for a file's tail);
+    ``shapes``, the date shapes of the stamps of the whole file when ``text`` is a
+    piece of it (a date line of another shape is no day heading, S6)."""
     opts = options or ParseOptions()
     candidates = [Candidate(m) for m in find_stamp_lines(text)]
     day_first, decided = infer_day_first(candidates, opts.day_first)
     doc = Document(codec, text, trailer, day_first=day_first, day_order_decided=decided,
                    first_line=first_line)
     stamps = [(c.match, stamp_from_match(c.match, day_first)) for c in candidates]
-    shapes = {date_shape(m) for m, stamp in stamps if stamp is not None}
+    if shapes is None:
+        shapes = {date_shape(m) for m, stamp in stamps if stamp is not None}
     marks: list[tuple[re.Match[str], Stamp | None, bool]] = [(m, s, True) for m, s in stamps]
     if shapes:
         marks += [(m, heading_from_match(m, day_first), False) for m in find_date_lines(text)]

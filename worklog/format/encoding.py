@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import mmap
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 DEFAULT_ANSI = "cp1252"
@@ -99,7 +100,8 @@ def codec_from_head(head: Buffer) -> Codec | None:
     return None
 
 
-def detect(data: Buffer, *, ansi: str = DEFAULT_ANSI) -> Codec:
+def detect(data: Buffer, *, ansi: str = DEFAULT_ANSI,
+           read: Callable[[int], object] | None = None) -> Codec:
     """Choose the codec of a whole file's bytes (or of a memory map of the file).
 
     A BOM decides; a UTF-16 ``.LOG`` magic without BOM is UTF-16; bytes that are valid
@@ -115,6 +117,8 @@ def detect(data: Buffer, *, ansi: str = DEFAULT_ANSI) -> Codec:
         for low in range(0, size, _WINDOW):
             high = min(size, low + _WINDOW)
             decoder.decode(data[low:high], final=high >= size)
+            if read is not None:
+                read(high)
     except UnicodeDecodeError:
         return Codec(ansi)
     return Codec("utf-8")
@@ -157,20 +161,31 @@ NOT_TEXT_SHARE = 0.10
 _SAMPLE = 64 * 1024  # characters from each end: the share is judged on these
 
 
+#: The characters of a text's start ``not_text`` may judge it on.
+NOT_TEXT_HEAD = 2 * _SAMPLE
+
+
 def not_text(text: str, codec: Codec) -> str | None:
     """What ``text`` (decoded with ``codec``) looks like when it is not a text log
     (``binary data (8 NUL bytes)``), or None when it is text. Not text: NUL bytes
     outside UTF-16 (a UTF-16 file without BOM or ``.LOG`` reads so), or over
     ``NOT_TEXT_SHARE`` control characters and undecodable bytes (judged on the start
     and the end of a large text)."""
+    return not_text_counted(text.count("\x00"), len(text), text[:NOT_TEXT_HEAD],
+                            text[-_SAMPLE:], codec)
+
+
+def not_text_counted(nuls: int, size: int, head: str, tail: str, codec: Codec) -> str | None:
+    """``not_text`` of a text of ``size`` characters with ``nuls`` NULs, whose first
+    ``NOT_TEXT_HEAD`` characters are ``head`` and last ones ``tail`` (a text read in
+    pieces)."""
     if not codec.is_utf16:
-        nuls = text.count("\x00")
-        if nuls * 4 >= len(text) and nuls >= 4:
+        if nuls * 4 >= size and nuls >= 4:
             return (f"UTF-16 text without a byte-order mark or a .LOG first line ({nuls} "
                     "NUL bytes; Notepad's \"Save as\" UTF-16 LE adds the mark)")
         if nuls:
             return f"binary data ({nuls} NUL byte{'s' if nuls > 1 else ''})"
-    sample = text if len(text) <= 2 * _SAMPLE else text[:_SAMPLE] + text[-_SAMPLE:]
+    sample = head[:size] if size <= NOT_TEXT_HEAD else head[:_SAMPLE] + tail[-_SAMPLE:]
     bad = len(_NOT_TEXT.findall(sample))
     if bad >= 4 and bad > NOT_TEXT_SHARE * len(sample):
         return (f"binary data ({round(100 * bad / len(sample))}% of it is control "

@@ -142,16 +142,23 @@ def stamp_of(line: str, day_first: DayFirst) -> Stamp | None:
 # --- decoded text, cut at stamp lines ---------------------------------------------------
 
 
-def pieces(buf: Buffer, codec: Codec, begin: int, end: int) -> Iterator[str]:
-    """The text of ``buf[begin:end]`` decoded window by window."""
+def pieces(buf: Buffer, codec: Codec, begin: int, end: int,
+           window: int = WINDOW) -> Iterator[str]:
+    """The text of ``buf[begin:end]`` decoded ``window`` bytes at a time."""
     decoder = codecs.getincrementaldecoder(codec.encoding)(codec.errors)
-    for low in range(begin, end, WINDOW):
-        high = min(end, low + WINDOW)
+    for low in range(begin, end, window):
+        high = min(end, low + window)
         text = decoder.decode(buf[low:high], final=high >= end)
-        if isinstance(buf, mmap.mmap) and low >= PAGE:
-            buf.madvise(mmap.MADV_DONTNEED, 0, low - low % PAGE)
+        release_before(buf, low)
         if text:
             yield text
+
+
+def release_before(buf: Buffer, pos: int) -> None:
+    """Hand the pages of a memory map before ``pos`` back to the kernel (read again from
+    the page cache if needed): memory follows a window, not the file."""
+    if isinstance(buf, mmap.mmap) and pos >= PAGE:
+        buf.madvise(mmap.MADV_DONTNEED, 0, pos - pos % PAGE)
 
 
 def segments(pieces: Iterable[str], day_first: DayFirst) -> Iterator[str]:

@@ -45,6 +45,7 @@ from worklog.history.scan import (
     count_entries,
     line_pieces,
     pieces,
+    release_before,
     scan_spans,
     segments,
     stamp_of,
@@ -148,7 +149,8 @@ class MappedLog:
         """The file's codec (rule F2): the BOM, else UTF-8 when every byte is, else ANSI.
         Deciding between UTF-8 and ANSI reads the whole file, so it is asked only when
         non-ASCII text has to be decoded or a non-ASCII pattern encoded."""
-        return detect(self.buf, ansi=self.options.ansi)
+        return detect(self.buf, ansi=self.options.ansi,
+                      read=lambda at: release_before(self.buf, at))
 
     @property
     def begin(self) -> int:
