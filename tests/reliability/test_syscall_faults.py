@@ -6,8 +6,9 @@ For each path (``add``, ``email``, ``run`` and ``snap`` appends; a plan edit of 
 log, replaced by rename, and ``merge`` of another copy, written the same way; a plan
 edit of a log over 4 MiB, in place under the undo journal) the steps it makes on the
 log, its temporary file, its journal and its folder are listed below in order
-(``test_each_path_makes_the_steps_listed`` checks them against a trace of a real run). Each step then fails in turn, once with each error it can give,
-in a real ``python -m worklog`` process, and the test asserts:
+(``test_each_path_makes_the_steps_listed`` checks them against a trace of a real run).
+Each step then fails in turn, once with each error it can give, in a real
+``python -m worklog`` process, and the test asserts:
 
 - the log is the old version or the new one, byte for byte (the new one as an
   undisturbed run writes it; durations aside);
