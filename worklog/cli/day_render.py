@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +13,6 @@ from worklog.day import plan as pl
 from worklog.day import report as rp
 from worklog.format import items as it
 from worklog.format.document import Entry
-from worklog.history.export import iso_minutes
-from worklog.store.todo_cache import OpenTodo
 
 if TYPE_CHECKING:
     from worklog.day import evidence as ev
@@ -132,32 +129,6 @@ def render_view(sess: Session, view: pl.DayView) -> list[str]:
     if view.entries:
         lines.append("")
         lines.extend(_entry_line(sess, entry) for entry in view.entries)
-    return lines
-
-
-#: How many of the open TODO items ``today`` shows (the oldest ones).
-TODOS_SHOWN = 3
-
-
-def todos_record(todos: Sequence[OpenTodo]) -> dict[str, Any]:
-    """The ``todos`` object of ``today --json``: how many TODO items are open and the
-    oldest three, as ``worklog todo --json`` names their fields."""
-    return {"open": len(todos), "oldest": [{
-        "stamp": iso_minutes(todo.when),
-        "stamp_text": todo.stamp_text,
-        "n": todo.n,
-        "text": todo.text,
-    } for todo in todos[:TODOS_SHOWN]]}
-
-
-def render_todos(sess: Session, todos: Sequence[OpenTodo]) -> list[str]:
-    """``today``'s lines on the open TODO items: none when there are none."""
-    if not todos:
-        return []
-    more = f", the oldest {TODOS_SHOWN}" if len(todos) > TODOS_SHOWN else ""
-    lines = ["", sess.style(f"{len(todos)} open TODO{'s' if len(todos) != 1 else ''}"
-                            f"{more} (`worklog todo` lists them all):", bold=True)]
-    lines.extend(f"  {todo.stamp_text}  {todo.n}) {todo.text}" for todo in todos[:TODOS_SHOWN])
     return lines
 
 
