@@ -60,7 +60,7 @@ def test_day_heading_in_export_today_and_show(run_cli: Runner) -> None:
         "2014-02-17", "2014-02-18", "2014-02-20"]
     assert exported[5]["stamp_text"] == "17.02.2014"
     today = run_cli("--file", path, "today", env={"WORKLOG_NOW": "2014-02-17T11:00"})
-    assert "--:--  note      Калибровка датчика тока: смещение 12 мВ." in today.out
+    assert "--:--  note      Откалибровано" in today.out
     as_json = json.loads(run_cli("--file", path, "today", "--json",
                                  env={"WORKLOG_NOW": "2014-02-17T11:00"}).out)
     assert [e["stamp"] for e in as_json["entries"]] == ["2014-02-17"]
@@ -158,7 +158,62 @@ def test_prose_first_lines_stay_in_the_entry_text() -> None:
     firsts = [e.text_lines[0] for e in doc.entries[:4]]
     assert firsts == ["Добавлен файл board_config.h", "- Создано",
                       "Эксперимент с очередью команд", "BOOT отключен"]
+    assert doc.entries[5].text_lines[:2] == [
+        "Откалибровано", "смещение датчика тока 12 мВ, результат записан в таблицу."]
     assert all(e.tags == [] for e in doc.entries[:-1])
+
+
+@pytest.mark.parametrize(("second", "third"), [
+    ("Добавлено", "documents (Frames, Pid)"), ("Added", "three checks to the board test"),
+    ("Добавлено  ", "documents"), ("Kollegen", "haben angerufen"),
+])
+def test_a_sentence_broken_after_its_first_word_is_prose(second: str, third: str) -> None:
+    """[E2] one capitalised word with the sentence going on in lower case is text."""
+    entry = parse(f"14:57 09.12.2021\n{second}\n{third}\n".encode()).entries[0]
+    assert entry.tags == []
+    assert entry.text_lines == [second, third]
+    assert c.parse_tags_line(second, third) is None
+
+
+@pytest.mark.parametrize(("second", "third"), [
+    ("Kollegen", "Besprechung um 10"), ("Kollegen", ""), ("Kollegen", None),
+    ("GTD", "1, today"), ("kvm", "snapshot before the upgrade"), ("KVM", "upgrade"),
+    ("Added", "3 checks"), ("Web01", "rebooted"), ("Ábc", "Ok"),
+])
+def test_a_capitalised_tag_before_a_new_sentence_stays_a_tag(second: str,
+                                                             third: str | None) -> None:
+    """[E2] only a lower-case next line makes the capitalised word prose."""
+    assert c.parse_tags_line(second, third) == [second]
+    source = f"14:57 09.12.2021\n{second}\n" + ("" if third is None else f"{third}\n")
+    assert parse(source.encode()).entries[0].tags == [second]
+
+
+def test_a_capitalised_tag_is_written_apart_from_lower_case_text(run_cli: Runner,
+                                                                 tmp_path: Path) -> None:
+    """[W4] worklog writes a blank line between one capitalised tag and text in lower
+    case, so that the tag reads back as a tag and the text as text."""
+    path = tmp_path / "work.LOG"
+    path.write_bytes(b".LOG\n")
+    added = run_cli("--file", str(path), "add", "--tags", "Kollegen",
+                    "fixed the board\nand tested it")
+    assert added.code == 0, added.err
+    entry = parse(path.read_bytes()).entries[-1]
+    assert entry.tags == ["Kollegen"]
+    assert entry.text_lines == ["fixed the board", "and tested it"]
+    assert entry.lines[2][0] == ""
+
+
+def test_tags_fast_path_reads_a_broken_sentence_as_the_parse_does(run_cli: Runner,
+                                                                  tmp_path: Path) -> None:
+    """[E2] ``tags`` (stamp lines read from the bytes) and the parse agree on the
+    capitalised word: prose above lower case, a tag above a new sentence."""
+    path = tmp_path / "work.LOG"
+    path.write_bytes(".LOG\n\n9:00 01.12.2021\nДобавлено\ndocuments\n\n"
+                     "10:00 01.12.2021\nKollegen\nBesprechung\n\n"
+                     "11:00 01.12.2021\nДобавлено\r\nfiles\n".encode())
+    listed = json.loads(run_cli("--file", str(path), "tags", "--json").out)
+    assert [t["tag"] for t in listed] == ["Kollegen"]
+    assert [e.tags for e in parse(path.read_bytes()).entries] == [[], ["Kollegen"], []]
 
 
 # --- order of the file, stamps written twice (E4, E5) ---------------------------------------

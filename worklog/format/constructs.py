@@ -74,12 +74,29 @@ def _reads_as_prose(parts: list[str]) -> bool:
                for part in parts)
 
 
-def parse_tags_line(line: str) -> list[str] | None:
-    """The tags of a tags line, or None when ``line`` is not one (rule E2)."""
+def starts_sentence(word: str) -> bool:
+    """A capitalised word (``Added``, ``Добавлено``): an upper-case letter, then only
+    lower-case ones. Such a lone line is prose when the next line goes on in lower case
+    (E2); only then does a reader need the next line."""
+    return len(word) > 1 and word[0].isupper() and word[1:].isalpha() and word[1:].islower()
+
+
+def goes_on(next_line: str | None) -> bool:
+    """The line after a capitalised word continues its sentence: it starts with a
+    lower-case letter (E2)."""
+    return next_line is not None and next_line[:1].islower()
+
+
+def parse_tags_line(line: str, next_line: str | None = None) -> list[str] | None:
+    """The tags of a tags line, or None when ``line`` is not one (rule E2). ``next_line``
+    is the line after it in the entry (None: there is none): a capitalised word whose
+    sentence goes on there is prose."""
     if not line or line[0].isspace() or _LIST_START_RE.match(line):
         return None
     parts = [part.strip(" ") for part in line.rstrip(" \t").split(",")]
     if not 1 <= len(parts) <= MAX_TAGS or not all(_is_tag(part) for part in parts):
+        return None
+    if len(parts) == 1 and starts_sentence(parts[0]) and goes_on(next_line):
         return None
     return None if _reads_as_prose(parts) else parts
 

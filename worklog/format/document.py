@@ -85,7 +85,12 @@ class Entry:
         first, second = self._line_ends
         if first == len(self.source):
             return None
-        return c.parse_tags_line(self.source[first:second].rstrip("\r\n"))
+        src = self.source
+        line = src[first:second].rstrip("\r\n")
+        if not c.starts_sentence(line.rstrip(" \t")) or second == len(src):
+            return c.parse_tags_line(line)
+        after = _BREAK_RE.search(src, second)
+        return c.parse_tags_line(line, src[second : after.start() if after else len(src)])
 
     @property
     def tags(self) -> list[str]:

@@ -86,6 +86,8 @@ def entry_lines(stamp_text: str, tags: Sequence[str], body: Sequence[str]) -> li
     safe = neutralise_lines(body)
     if tags:
         lines.append(format_tags(list(tags)))
+        if safe and parse_tags_line(lines[-1], safe[0]) is None:
+            lines.append("")  # a capitalised lone tag must not start the text's sentence
     elif safe and parse_tags_line(safe[0]) is not None:
         lines.append("")  # an untagged first line must not read as a tags line
     lines.extend(safe)

@@ -54,5 +54,7 @@ def _tagged(timeline: Timeline) -> Iterator[tuple[list[str], datetime, int]]:
         yield from ((e.tags, e.stamp.when, e.line) for e in timeline.read(bounds))
         return
     for head in heads:
-        if head.second is not None and (tags := parse_tags_line(head.second)) is not None:
+        if head.second is None:
+            continue
+        if (tags := parse_tags_line(head.second, head.third)) is not None:
             yield tags, head.when, head.line

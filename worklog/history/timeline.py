@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from worklog.format.constructs import starts_sentence
 from worklog.format.document import Document, Entry, ParseOptions, count_breaks, parse_text
 from worklog.format.encoding import Codec
 from worklog.format.stamps import stamp_line_bytes_re
@@ -76,6 +77,9 @@ class Head:
     when: datetime
     line: int
     second: str | None
+    #: The line after the second, read only when the second is one capitalised word
+    #: (E2 needs it then to tell a tag from the start of a sentence).
+    third: str | None = None
 
 
 @dataclass(frozen=True)
@@ -258,22 +262,27 @@ class Timeline:
             after = next(marks, None)
             line += byte_breaks(self.buf, counted, mark.pos, lone_cr=True)
             counted = mark.pos
-            yield Head(mark.when, line, self._second_line(mark.pos, bounds.stop if after is None
-                                                          else after.pos))
+            stop = bounds.stop if after is None else after.pos
+            second, end = self._line_after(mark.pos, stop)
+            third = None
+            if second is not None and starts_sentence(second.rstrip(" \t")):
+                third = self._line_after(end, stop)[0]
+            yield Head(mark.when, line, second, third)
             mark = after
 
-    def _second_line(self, pos: int, next_entry: int) -> str | None:
-        """The line after the stamp line at ``pos``, if the entry has one."""
+    def _line_after(self, pos: int, next_entry: int) -> tuple[str | None, int]:
+        """The line after the line at ``pos``, if the entry has one, and where it ends."""
         found = _FIRST_BREAK.search(self.buf, pos, next_entry)
         if found is None:
-            return None
+            return None, next_entry
         low = found.end()
         if found.group() == b"\r" and self.buf[low : low + 1] == b"\n":
             low += 1
         if low >= next_entry:
-            return None
+            return None, next_entry
         end = _FIRST_BREAK.search(self.buf, low, next_entry)
-        return self.log.decode(self.buf[low : next_entry if end is None else end.start()])
+        high = next_entry if end is None else end.start()
+        return self.log.decode(self.buf[low:high]), high
 
     # --- entries ---------------------------------------------------------------------
 
