@@ -79,11 +79,13 @@ def run_worklog(
 
 
 def scrubbed_env(base: Mapping[str, str], config_home: str, **extra: str) -> dict[str, str]:
-    """``base`` without worklog's and libvirt's variables, with an empty config folder, no
-    colour, then ``extra``: what the fixtures' runs see."""
+    """``base`` without worklog's and libvirt's variables, with an empty config folder, a
+    cache folder beside it (never the user's), no colour, then ``extra``: what the
+    fixtures' runs see."""
     env = {k: v for k, v in base.items()
            if not k.startswith(("WORKLOG_", "LIBVIRT_"))}
-    env.update({"XDG_CONFIG_HOME": config_home, "NO_COLOR": "1"})
+    cache_home = os.path.join(os.path.dirname(config_home.rstrip("/")) or ".", "cache")
+    env.update({"XDG_CONFIG_HOME": config_home, "XDG_CACHE_HOME": cache_home, "NO_COLOR": "1"})
     env.update(extra)
     return env
 

@@ -102,6 +102,14 @@ def test_today_without_plan_shows_the_carry_over_and_what_was_left_running(
         "(from 2026-11-25)",
         "  note: item 3 of 2026-11-25 was left running since 15:10 (not counted); "
         "`worklog stop --at H:MM` ends it",
+        "",
+        "11 open TODOs, the oldest 3 (`worklog todo` lists them all):",
+        "  13:12 2026-11-16  1) vmbackup, internal snapshot of every disk of a domain: all "
+        "disks must be qcow2.",
+        "  13:12 2026-11-16  2) raw disks: refuse early and say which disk is raw, libvirt "
+        "only says",
+        "  13:12 2026-11-16  3) name clash: two snapshots in the same second get the same "
+        "name.",
     ]
 
 

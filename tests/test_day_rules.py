@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from tests.conftest import Runner
@@ -154,6 +154,9 @@ def test_a_carried_item_never_becomes_worked_time(head: str, pieces: list[str]) 
     content = f"1{head}{''.join(pieces)}"
     parsed = it.parse_item_line(content)
     assert parsed is not None
+    # Only open and active items are carried (pl.carry_over); a done or dropped marker
+    # written against a range (`1:00-(done)`) leaves a text that no other line can hold.
+    assume(parsed.marker is None)
     text, _ = pl.split_origin(parsed.text)
     again = it.parse_item_line(pl.item_line(2, text, date(2026, 11, 20)))
     assert again is not None

@@ -41,8 +41,10 @@ COMMAND: Shape = {"command": (str,), "exit": (int, NONE), "duration": (str, NONE
 TODAY: Shape = {
     "date": (str,), "planned": (bool,), "plan_stamp": (str, NONE), "start": (str, NONE),
     "worked_minutes": (int,), "running": (dict, NONE), "carried_from_plan": (str, NONE),
-    "left_running": (dict, NONE), "items": (list,), "entries": (list,),
+    "left_running": (dict, NONE), "items": (list,), "entries": (list,), "todos": (dict,),
 }
+TODAY_TODOS: Shape = {"open": (int,), "oldest": (list,)}
+TODAY_TODO: Shape = {"stamp": (str,), "stamp_text": (str,), "n": (int,), "text": (str,)}
 TODAY_RUNNING: Shape = {"n": (int,), "since": (str,), "minutes": (int, NONE)}
 TODAY_LEFT_RUNNING: Shape = {"date": (str,), "n": (int,), "since": (str,)}
 TODAY_ITEM: Shape = {"n": (int,), "text": (str,), "state": (str,), "ranges": (list,),
@@ -151,6 +153,15 @@ def test_today_with_a_running_item(run_cli: Runner, log: Path) -> None:
     assert_each(data["items"], TODAY_ITEM)
     assert all(isinstance(r, str) for item in data["items"] for r in item["ranges"])
     assert_each(data["entries"], TODAY_ENTRY)
+    assert_shape(data["todos"], TODAY_TODOS)
+
+
+def test_today_todos(run_cli: Runner, seed_twin: Path) -> None:
+    data = run_json(run_cli, seed_twin, "today", "--json", now="2014-02-14T09:00")
+    assert_shape(data, TODAY)
+    assert_shape(data["todos"], TODAY_TODOS)
+    assert data["todos"]["open"] == 2
+    assert_each(data["todos"]["oldest"], TODAY_TODO)
 
 
 def test_today_without_a_plan(run_cli: Runner, log: Path) -> None:

@@ -11,24 +11,27 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from worklog.cli import todo_links as tl
 from worklog.cli.completion import complete_item
-from worklog.cli.day_render import render_view, view_record
+from worklog.cli.day_render import render_todos, render_view, todos_record, view_record
 from worklog.cli.output import echo_lines
 from worklog.cli.session import Session, session
 from worklog.day import edits as ed
 from worklog.day import plan as pl
 from worklog.day import todos as td
-from worklog.errors import UsageError, WorklogError
+from worklog.errors import LogFileError, UsageError, WorklogError, os_error_message
 from worklog.format import items as it
 from worklog.format.dates import parse_day
 from worklog.format.document import Document, Entry
 from worklog.format.writer import Style, render_append
 from worklog.store.logfile import LogFile, Tail
+
+if TYPE_CHECKING:
+    from worklog.history.todo_cache import OpenTodo
 
 DateOption = Annotated[str | None, typer.Option(
     "--date", metavar="DAY", help="The day (2026-11-25, yesterday...); today by default.")]
@@ -139,7 +142,8 @@ def today(
     if sess.log_not_started():  # the first run: no history is not an error
         if as_json:
             _say([f"worklog: {line}" for line in sess.first_run_lines()])
-            _print_json(view_record(pl.day_view([], day, sess.now())))
+            _print_json(view_record(pl.day_view([], day, sess.now())) | {
+                "todos": todos_record([])})
         else:
             typer.echo(sess.style(f"{day:%a} {day.isoformat()}", bold=True))
             for line in sess.first_run_lines():
@@ -147,10 +151,23 @@ def today(
         return
     tail = log.load_tail(pl.enough_for(day, previous=True))
     view = pl.day_view(tail.doc.entries, day, sess.now())
+    todos = _open_todos(sess)
     if as_json:
-        _print_json(view_record(view))
+        _print_json(view_record(view) | {"todos": todos_record(todos)})
     else:
-        echo_lines(_printable(line) for line in render_view(sess, view))
+        lines = render_view(sess, view) + render_todos(sess, todos)
+        echo_lines(_printable(line) for line in lines)
+
+
+def _open_todos(sess: Session) -> list[OpenTodo]:
+    """The open TODO items of the whole history, through the cache
+    (worklog.history.todo_cache, imported here: the other day commands do not need it)."""
+    from worklog.history.todo_cache import open_todos  # noqa: PLC0415 - today only
+
+    try:
+        return open_todos(sess.log_path, sess.config.parse_options, sess.env).todos
+    except OSError as exc:
+        raise LogFileError(sess.log_path, os_error_message(exc)) from exc
 
 
 # --- plan -------------------------------------------------------------------------------

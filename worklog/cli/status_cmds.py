@@ -11,8 +11,6 @@ costs one slower run.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ import typer
 
 from worklog.cli.session import Session, session
 from worklog.format import items as it
+from worklog.store.cache import cache_dir, read_json, write_json
 
 
 def register(app: typer.Typer) -> None:
@@ -28,8 +27,7 @@ def register(app: typer.Typer) -> None:
 
 
 def cache_path(env: dict[str, str] | Any) -> Path:
-    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
-    return Path(base) / "worklog" / "status.json"
+    return cache_dir(env) / "status.json"
 
 
 def _facts(sess: Session, day: date) -> dict[str, Any]:
@@ -72,25 +70,11 @@ def status_line(facts: dict[str, Any], now: datetime) -> str:
 
 
 def _read_cache(path: Path, key: list[Any]) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    data = read_json(path)
     if not isinstance(data, dict) or data.get("key") != key:
         return None
     facts = data.get("facts")
     return facts if isinstance(facts, dict) else None
-
-
-def _write_cache(path: Path, key: list[Any], facts: dict[str, Any]) -> None:
-    """Keep the facts; a cache that cannot be written only costs speed."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".status.{os.getpid()}.tmp")
-        temp.write_text(json.dumps({"key": key, "facts": facts}), encoding="utf-8")
-        os.replace(temp, path)
-    except OSError:
-        pass
 
 
 def status(ctx: typer.Context) -> None:
@@ -109,6 +93,6 @@ def status(ctx: typer.Context) -> None:
     facts = _read_cache(cache, key)
     if facts is None:
         facts = _facts(sess, now.date())
-        _write_cache(cache, key, facts)
+        write_json(cache, {"key": key, "facts": facts})
     line = status_line(facts, now)
     typer.echo(line.encode("utf-8", "replace").decode("utf-8"))

@@ -168,3 +168,21 @@ def atomic_replace(real: Path, data: bytes, st: os.stat_result) -> None:
         tmp.unlink(missing_ok=True)
         raise
     confirm(real)
+
+
+def write_file_atomic(path: Path, data: bytes) -> None:
+    """Make ``data`` the content of ``path`` (a file of worklog's own, such as a cache):
+    a temporary file beside it, renamed over it, so a reader sees the old content or the
+    new one, never a part. Not synced: losing it in a crash costs nothing but speed."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        write_all(fd, data)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise

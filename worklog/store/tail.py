@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from worklog.format.document import Document, ParseOptions, parse_text
+from worklog.format.document import Document, ParseOptions, parse, parse_text
 from worklog.format.encoding import Codec, detect_partial
 from worklog.store.fs import read_at
 
@@ -73,3 +73,17 @@ def read_tail(
             if doc.entries and (enough is None or enough(doc)):
                 return Tail(doc, start + cut, size, False, certain)
         chunk *= 4
+
+
+def read_from(fd: int, start: int, size: int, options: ParseOptions) -> Tail:
+    """The entries of the file open on ``fd`` from byte ``start`` (a line start, or 0:
+    the whole file) to ``size``, the codec told as ``read_tail`` tells it."""
+    buf = read_at(fd, start, size - start)
+    if start == 0:
+        whole = parse(buf, options)
+        return Tail(whole, len(whole.codec.bom), size, True, True)
+    head = read_at(fd, 0, min(HEAD_BYTES, size))
+    codec, certain = detect_partial(head, buf, ansi=options.ansi)
+    text, trailer = codec.decode(buf)
+    doc = parse_text(text, codec, options, trailer=trailer, first_line=0)
+    return Tail(doc, start, size, False, certain)
