@@ -15,7 +15,6 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -285,18 +284,12 @@ def _show_stamp(sess: Session, buf: bytes | Any, stamp: str, links: bool) -> Non
     day_first = order() if order.configured is not None or YEAR_LAST.search(stamp) else True
     found: list[Entry] = []
     for when in stamp_candidates(stamp, day_first=day_first):
-        found = found or _stamped(timeline, when)
+        found = found or timeline.stamped(when)
     if not found:
         raise WorklogError(f"{sess.log_path}: no entry stamped {stamp!r}")
     _print_entries(sess, found)
     if links:
         _print_links(sess, timeline, found)
-
-
-def _stamped(timeline: Timeline, when: datetime) -> list[Entry]:
-    """The entries stamped ``when`` (a day heading has no time: never one of them)."""
-    return [e for e in timeline.entries(when.date(), when.date())
-            if e.stamp.has_time and e.stamp.when == when]
 
 
 def _print_entries(sess: Session, entries: Iterable[Entry]) -> None:
@@ -320,7 +313,7 @@ def _print_links(sess: Session, timeline: Timeline, shown: list[Entry]) -> None:
     out = _stdout()
     for entry in shown:
         for link in dict.fromkeys(entry.links):
-            targets = _stamped(timeline, link)
+            targets = timeline.stamped(link)
             if not targets:
                 _marker(sess, out, f"--> links to {link:%Y-%m-%d %H:%M}: no entry has "
                         "this stamp")

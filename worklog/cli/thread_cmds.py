@@ -13,6 +13,7 @@ from worklog.errors import UsageError
 from worklog.format.items import format_minutes
 from worklog.history import thread as th
 from worklog.history.thread import thread_markdown, thread_record
+from worklog.history.timeline import Timeline
 
 
 def register(app: typer.Typer) -> None:
@@ -50,8 +51,10 @@ def thread(
     if not sess.log.exists():
         raise UsageError(f"{sess.log_path}: no log yet, so no task {spec!r}")
     order = sess.day_order()
-    doc = sess.log.load().doc
-    story = th.build(doc, spec, sess.today(), doc.day_first if order is None else order)
+    with sess.log.mapped() as buf:
+        timeline = Timeline(buf, sess.config.parse_options)
+        day_first = timeline.log.day_order() if order is None else order
+        story = th.build(timeline, spec, sess.today(), day_first)
     if as_json:
         _print_json(thread_record(story))
     elif fmt == "markdown":

@@ -2,14 +2,16 @@
 the entries that refer to it or that it refers to, and the VM and command records done
 for it, in time order, with the time worked.
 
-Pure: a function of a document. References are the ``see"STAMP"`` cross-references
-(FORMAT.md C4); a record's ``for`` field (section VII) is one, naming an entry or a plan
-item (``see"STAMP" item N: text``).
+Read from a Timeline: the root by seeking to its day, the rest in one walk a piece at a
+time, keeping only each day's plans and the pieces of the story. References are the
+``see"STAMP"`` cross-references (FORMAT.md C4); a record's ``for`` field (section VII)
+is one, naming an entry or a plan item (``see"STAMP" item N: text``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,10 +20,11 @@ from worklog.day.plan import PlanItem, entry_summary, is_plan, latest_plan, plan
 from worklog.day.todos import item_links
 from worklog.errors import UsageError
 from worklog.format.dates import stamp_candidates
-from worklog.format.document import Document, Entry
+from worklog.format.document import Entry, ParseOptions, parse_text
 from worklog.format.items import format_minutes
 from worklog.format.todos import todo_items
 from worklog.history.export import iso_minutes
+from worklog.history.timeline import Timeline
 
 _ITEM_RE = re.compile(r'see"[^"]*"[ \t]+item[ \t]+(?P<n>\d+)', re.IGNORECASE)
 
@@ -31,7 +34,7 @@ class Event:
     """One piece of the story."""
 
     when: datetime
-    order: int  # the file position, for pieces of one minute
+    order: int  # the line in the file, for pieces of one minute
     stamp_text: str
     line: int
     kind: str  # todo, note, email, plan-item, snapshot, command, plan
@@ -48,27 +51,32 @@ class Thread:
     worked_minutes: int = 0
 
 
-def _root(doc: Document, spec: str, today: date, day_first: bool) -> Entry:
+def _stamped(timeline: Timeline, when: datetime) -> list[Entry]:
+    """The entries stamped ``when``, a TODO note first, found by seeking to their day."""
+    found = timeline.stamped(when)
+    return sorted(found, key=lambda e: not todo_items(e))
+
+
+def _root(timeline: Timeline, spec: str, today: date, day_first: bool) -> Entry:
     """``spec``: N (the entry item N of today's plan refers to first) or a stamp (the
     entry so stamped; a TODO note first when several are)."""
     if spec.strip().isdigit():
-        plan = latest_plan(doc.entries, today)
+        plan = latest_plan(list(timeline.entries(today, today)), today)
         if plan is None:
             raise UsageError(f"{spec}: {today} has no plan, so no item {spec}")
         item = next((i for i in plan_items(plan) if i.n == int(spec)), None)
         if item is None:
             raise UsageError(f"{spec}: the plan of {today} has no item {spec}")
         links = item_links(plan, item)
-        found = [e for e in doc.entries if links and e.stamp.when == links[0]]
+        found = _stamped(timeline, links[0]) if links else []
         if not found:
             raise UsageError(f"{spec}: item {spec} of the plan of {today} refers to no entry "
                              '(see"STAMP"); `worklog thread STAMP` tells the story of one')
-        return next((e for e in found if todo_items(e)), found[0])
-    candidates = stamp_candidates(spec, day_first=day_first)
-    for when in candidates:
-        found = [e for e in doc.entries if e.stamp.when == when]
+        return found[0]
+    for when in stamp_candidates(spec, day_first=day_first):
+        found = _stamped(timeline, when)
         if found:
-            return next((e for e in found if todo_items(e)), found[0])
+            return found[0]
     raise UsageError(f"{spec}: no entry has this stamp")
 
 
@@ -79,7 +87,7 @@ def _kind(entry: Entry) -> str:
 def _event(entry: Entry, kind: str | None = None) -> Event:
     record = entry.record
     result = record.fields.get("result", record.result) if record is not None else None
-    return Event(entry.stamp.when, entry.start, entry.stamp.text, entry.line,
+    return Event(entry.stamp.when, entry.line, entry.stamp.text, entry.line,
                  kind or _kind(entry), entry_summary(entry), result=result)
 
 
@@ -87,48 +95,76 @@ def _item_event(plan: Entry, item: PlanItem) -> Event:
     ranges = " ".join(str(r) for r in item.ranges)
     text = f"{plan.day} item {item.n}: {item.text}" + (f" ({ranges})" if ranges else "")
     assert item.index is not None
-    return Event(plan.stamp.when, plan.start + item.index, plan.stamp.text,
+    return Event(plan.stamp.when, plan.line + item.index, plan.stamp.text,
                  plan.line + item.index, "plan-item", f"{text}, {item.state}", n=item.n,
                  minutes=item.minutes)
 
 
-def build(doc: Document, spec: str, today: date, day_first: bool) -> Thread:
-    """The story of the entry ``spec`` names."""
-    root = _root(doc, spec, today, day_first)
+def _detached(entry: Entry) -> Entry:
+    """``entry`` parsed again on its own: kept, it does not keep its piece of the log."""
+    doc = entry.doc
+    return parse_text(entry.source, doc.codec, ParseOptions(day_first=doc.day_first),
+                      first_line=entry.line).entries[0]
+
+
+@dataclass
+class _Pass:
+    """What one walk over the log keeps: each day's plans (detached), the entries
+    linked to the root or linked from it, and the records done for some plan item."""
+
+    plans: dict[date, list[Entry]] = field(default_factory=dict)
+    linked: list[tuple[Event, int, bool]] = field(default_factory=list)  # event, line, plan
+    done_for: list[tuple[Event, list[datetime], int]] = field(default_factory=list)
+
+
+def _walk(entries: Iterable[Entry], root: Entry) -> _Pass:
+    walk = _Pass()
+    refers = set(root.links)
+    for entry in entries:
+        if entry.line == root.line:
+            continue
+        plan = is_plan(entry)
+        if plan:
+            walk.plans.setdefault(entry.day, []).append(_detached(entry))
+        if root.stamp.when in entry.links or entry.stamp.when in refers:
+            walk.linked.append((_event(entry), entry.line, plan))
+        elif (n := _for_item_number(entry)) is not None:
+            walk.done_for.append((_event(entry), list(entry.links), n))
+    return walk
+
+
+def build(timeline: Timeline, spec: str, today: date, day_first: bool) -> Thread:
+    """The story of the entry ``spec`` names: the root found by seeking to its day, the
+    rest in one walk over the log a piece at a time."""
+    root = _root(timeline, spec, today, day_first)
     thread = Thread(root, [_event(root)])
-    last_plans: dict[date, Entry] = {}
-    for entry in doc.entries:
-        if is_plan(entry):
-            last_plans[entry.day] = entry
+    walk = _walk(timeline.entries(), root)
+    latest = [p for day, ps in sorted(walk.plans.items())
+              if (p := latest_plan(ps, day)) is not None]
     items: set[tuple[datetime, int]] = set()  # (plan stamp, item number) of the task
-    for day in sorted(last_plans):
-        plan = last_plans[day]
+    for plan in latest:
         for item in plan_items(plan):
             if root.stamp.when in item_links(plan, item):
                 items.add((plan.stamp.when, item.n))
                 thread.events.append(_item_event(plan, item))
                 thread.worked_minutes += item.minutes
-    refers = set(root.links)
-    for entry in doc.entries:
-        if entry is root or entry.start in {p.start for p in last_plans.values()}:
-            continue
-        direct = root.stamp.when in entry.links or entry.stamp.when in refers
-        if direct or _for_item(entry, items):
-            thread.events.append(_event(entry))
+    latest_lines = {p.line for p in latest}
+    thread.events += [event for event, line, plan in walk.linked
+                      if not (plan and line in latest_lines)]
+    thread.events += [event for event, links, n in walk.done_for
+                      if any((when, n) in items for when in links)]
     thread.events.sort(key=lambda e: (e.when, e.order))
     return thread
 
 
-def _for_item(entry: Entry, items: set[tuple[datetime, int]]) -> bool:
-    """Whether ``entry`` is a record whose ``for`` names one of the task's plan items."""
+def _for_item_number(entry: Entry) -> int | None:
+    """The item number a record's ``for`` names (``see"STAMP" item N``), if any."""
     record = entry.record
     task = record.fields.get("for") if record is not None else None
     if task is None:
-        return False
+        return None
     match = _ITEM_RE.search(task)
-    if match is None:
-        return False
-    return any((when, int(match["n"])) in items for when in entry.links)
+    return None if match is None else int(match["n"])
 
 
 def thread_record(thread: Thread) -> dict[str, Any]:

@@ -291,6 +291,12 @@ class Timeline:
         (without a bound: every entry of the file)."""
         yield from self.read(self.bounds(since, until))
 
+    def stamped(self, when: datetime) -> list[Entry]:
+        """The entries stamped ``when``, found by seeking to their day (a day heading
+        has no time: never one of them)."""
+        return [e for e in self.entries(when.date(), when.date())
+                if e.stamp.has_time and e.stamp.when == when]
+
     def read(self, bounds: Bounds) -> Iterator[Entry]:
         line = bounds.first_line
         for segment in segments(self._texts(bounds.start, bounds.stop), self.log.day_order):
