@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from worklog.cli.snap_output import render_rows, row_json, task_error
 from worklog.config import Config
 from worklog.errors import UsageError
-from worklog.format.document import Document, parse
+from worklog.format.document import Document, Entry, parse
 from worklog.history.export import entry_record
+from worklog.history.timeline import Timeline
 from worklog.store.logfile import LogFile
 from worklog.vm.actions import prune_candidates
 from worklog.vm.base import (
@@ -68,6 +69,10 @@ OK = ActionResult(
 
 def doc_of(text: str) -> Document:
     return parse(text.encode("utf-8"))
+
+
+def timeline_of(text: str) -> Timeline:
+    return Timeline(text.encode("utf-8"))
 
 
 # --- records ----------------------------------------------------------------------------
@@ -567,14 +572,13 @@ ran worklog snap web01: ok, prose, not a record
 
 
 def _rows() -> list[SnapRow]:
-    doc = doc_of(LOG_OF_SNAPS)
     infos = [
         info("s1", 1, "worklog:\nfor: ignored: the record's for wins"),
         info("s2", 30, "by hand", parent="s1"),
         info("side", 40, 'worklog:\nfor: see"09:00 2026-11-20"', parent="s1"),
         info("deep", 50, None, parent="s2", current=True),
     ]
-    return join("web01", URI, infos, snapshot_entries(doc))
+    return join("web01", URI, infos, snapshot_entries(timeline_of(LOG_OF_SNAPS)))
 
 
 def local(second: int) -> str:
@@ -686,15 +690,20 @@ def test_tree_order_and_text() -> None:
 
 def test_a_name_made_twice_links_the_latest_record() -> None:
     text = LOG_OF_SNAPS.replace("name: old\nkind", "name: s1\nkind")
-    rows = join("web01", URI, [info("s1", 1, None)], snapshot_entries(doc_of(text)))
+    rows = join("web01", URI, [info("s1", 1, None)], snapshot_entries(timeline_of(text)))
     assert [(r.name, r.in_libvirt, r.entry.text if r.entry else None) for r in rows] == [
         ("s1", True, "14:06 2026-11-26"),
         ("s1", False, "14:05 2026-11-26"),
     ]
 
 
+def _stamps(entries: list[Entry]) -> list[tuple[str, int]]:
+    return [(e.stamp.text, e.line) for e in entries]
+
+
 def test_logged_domains_and_prefilter() -> None:
-    entries = snapshot_entries(doc_of(LOG_OF_SNAPS))
+    timeline = timeline_of(LOG_OF_SNAPS)
+    entries = snapshot_entries(timeline)
     assert [e.stamp.text for e in entries] == [
         "14:05 2026-11-26",
         "14:06 2026-11-26",
@@ -704,21 +713,23 @@ def test_logged_domains_and_prefilter() -> None:
         "14:10 2026-11-26",
     ]
     assert logged_domains(entries, URI) == ["web01", "db"]
-    doc = entries[0].doc
-    assert snapshot_entries(doc, "web01") == entries[:5]
-    assert [e.stamp.text for e in snapshot_entries(doc, "db")] == ["14:10 2026-11-26"]
-    assert snapshot_entries(doc, "web") == []
+    assert _stamps(snapshot_entries(timeline, "web01")) == _stamps(entries[:5])
+    assert [e.stamp.text for e in snapshot_entries(timeline, "db")] == ["14:10 2026-11-26"]
+    assert snapshot_entries(timeline, "web") == []
+    assert snapshot_entries(None) == []
     assert logged_domains(entries, "qemu+ssh://other/system") == ["web01"]
 
 
 def test_prefilter_finds_what_a_full_scan_finds() -> None:
-    doc = parse((ROOT / "samples" / "worklog.LOG").read_bytes())
+    data = (ROOT / "samples" / "worklog.LOG").read_bytes()
+    doc = parse(data)
     full = [
         e
         for e in doc.entries
         if e.kind == "snapshot" and e.record is not None and e.record.action != "revert"
     ]
     assert full
-    assert snapshot_entries(doc) == full
+    assert _stamps(snapshot_entries(Timeline(data))) == _stamps(full)
+    assert [e.text for e in snapshot_entries(Timeline(data))] == [e.text for e in full]
     web01 = [e for e in full if e.record is not None and e.record.fields["domain"] == "web01"]
-    assert snapshot_entries(doc, "web01") == web01
+    assert _stamps(snapshot_entries(Timeline(data), "web01")) == _stamps(web01)

@@ -17,10 +17,11 @@ UTF-16 files are read whole (their stamp lines are not searched as bytes).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import mmap
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -29,8 +30,10 @@ from worklog.format.document import Document, Entry, ParseOptions, count_breaks,
 from worklog.format.encoding import Codec
 from worklog.format.stamps import stamp_line_bytes_re
 from worklog.history.hays import byte_breaks, has_lone_cr
+from worklog.history.query import Query
 from worklog.history.scan import PAGE, SURE_BYTES, possible, segments, stamp_of
-from worklog.history.search import MappedLog
+from worklog.history.search import MappedLog, Searcher
+from worklog.store.logfile import LogFile
 
 #: A stretch of the file this short is walked stamp by stamp, not halved further.
 SEEK_BELOW = 64 * 1024
@@ -291,6 +294,13 @@ class Timeline:
         (without a bound: every entry of the file)."""
         yield from self.read(self.bounds(since, until))
 
+    def holding(self, needles: Sequence[str]) -> Iterator[Entry]:
+        """The entries with a line that holds one of ``needles`` (plain strings), in file
+        order, each parsed on its own: found in the bytes as ``worklog grep`` finds
+        them, so a few records of ten years cost a search, not a parse."""
+        query = Query("|".join(re.escape(needle) for needle in needles))
+        return (hit.entry for hit in Searcher(self.buf, query, self.log.options).hits())
+
     def stamped(self, when: datetime) -> list[Entry]:
         """The entries stamped ``when``, found by seeking to their day (a day heading
         has no time: never one of them)."""
@@ -347,3 +357,14 @@ class Timeline:
             return stop
         cut = found.end()
         return cut + 1 if found.group() == b"\r" and self.buf[cut : cut + 1] == b"\n" else cut
+
+
+@contextlib.contextmanager
+def log_timeline(log: LogFile) -> Iterator[Timeline | None]:
+    """The log mapped and read as a Timeline while the block runs; None when there is
+    no log yet."""
+    if not log.exists():
+        yield None
+        return
+    with log.mapped() as buf:
+        yield Timeline(buf, log.options)

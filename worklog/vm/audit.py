@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from worklog.format.document import Entry
+from worklog.history.timeline import log_timeline
 from worklog.store.logfile import LogFile
 from worklog.vm.base import DomainDiskInfo, Hypervisor, SnapshotInfo, worklog_description
 from worklog.vm.factory import Factory
@@ -49,7 +50,8 @@ def audit(log: LogFile, factory: Factory, domain: str, uri: str | None) -> Audit
     when the URI cannot be reached."""
     hv = factory(uri)
     try:
-        entries = snapshot_entries(log.load().doc, domain) if log.exists() else []
+        with log_timeline(log) as timeline:
+            entries = snapshot_entries(timeline, domain)
         infos = hv.list_snapshots(domain)
         disks = hv.disks(domain, chains=True)
         rows = join(domain, hv.uri, infos, entries)

@@ -8,15 +8,15 @@ it opens the connection, lists, joins; the CLI renders the rows as text or JSON.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from worklog.errors import WorklogError
 from worklog.format.constructs import escape_value
-from worklog.format.document import Document, Entry
+from worklog.format.document import Entry
 from worklog.format.stamps import Stamp
+from worklog.history.timeline import Timeline, log_timeline
 from worklog.store.logfile import LogFile
 from worklog.vm.base import HypervisorCallError, SnapshotInfo
 from worklog.vm.factory import Factory
@@ -33,22 +33,13 @@ def _needles(domain: str | None) -> list[str]:
     return [f"worklog {action} {subject}: " for action in ("snap", "snap-delete", "snap-prune")]
 
 
-def snapshot_entries(doc: Document, domain: str | None = None) -> list[Entry]:
-    """The snap / snap-delete / snap-prune records of ``doc`` (of ``domain`` only, when
-    given), in file order. A text search finds the candidates: only the entries holding
-    a headline are parsed."""
-    starts = [e.start for e in doc.entries]
-    hits: set[int] = set()
-    for needle in _needles(domain):
-        pos = doc.text.find(needle)
-        while pos >= 0:
-            index = bisect.bisect_right(starts, pos) - 1
-            if index < 0:
-                pos = doc.text.find(needle, pos + 1)
-                continue
-            hits.add(index)
-            pos = doc.text.find(needle, doc.entries[index].end)
-    found = (doc.entries[i] for i in sorted(hits))
+def snapshot_entries(timeline: Timeline | None, domain: str | None = None) -> list[Entry]:
+    """The snap / snap-delete / snap-prune records of the log (of ``domain`` only, when
+    given), in file order (None: no log, no records). The bytes are searched for their
+    headlines: only the entries holding one are parsed."""
+    if timeline is None:
+        return []
+    found = timeline.holding(_needles(domain))
     return [e for e in found if e.kind == "snapshot" and e.record is not None]
 
 
@@ -251,7 +242,8 @@ def list_snaps(
     ListingFailed when a listing fails for another reason than a missing domain."""
     hv = factory(uri)
     try:
-        entries = snapshot_entries(log.load().doc, domain) if log.exists() else []
+        with log_timeline(log) as timeline:
+            entries = snapshot_entries(timeline, domain)
         groups: list[DomainSnaps] = []
         for name in [domain] if domain is not None else logged_domains(entries, hv.uri):
             found = True

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from worklog.format.document import Document
+from worklog.history.timeline import Timeline, log_timeline
 from worklog.vm.base import (
     ActionResult,
     ConnectError,
@@ -78,10 +78,9 @@ def prune(request: PruneRequest, services: Services) -> PruneOutcome:
             for t in request.targets
         ]
         _check_records(services, "snap-prune", planned, task)
-    doc = services.log.load().doc if services.log.exists() else None
     recorder = _Recorder(services)
     plans: list[PrunePlan] = []
-    with Connections(services.factory) as conns:
+    with Connections(services.factory) as conns, log_timeline(services.log) as timeline:
         for target in request.targets:
             hv = conns.get(target.uri)
             if isinstance(hv, ConnectError):
@@ -91,15 +90,15 @@ def prune(request: PruneRequest, services: Services) -> PruneOutcome:
                     recorder.record(failure, task, extra, unreachable=True)
                 continue
             job = _Job(services, recorder, hv, target.domain, task, extra)
-            plans.append(job.run(request.policy, doc, dry_run=request.dry_run))
+            plans.append(job.run(request.policy, timeline, dry_run=request.dry_run))
     return PruneOutcome(recorder.outcome(), tuple(plans))
 
 
-def open_task_of(doc: Document | None, info: SnapshotInfo) -> bool:
+def open_task_of(timeline: Timeline | None, info: SnapshotInfo) -> bool:
     """The snapshot serves a task still open in the log (its description's `for:`)."""
-    if doc is None:
+    if timeline is None:
         return False
-    return task_is_open(doc, split_description(info.description)[1])
+    return task_is_open(timeline, split_description(info.description)[1])
 
 
 @dataclass
@@ -116,7 +115,7 @@ class _Job:
     def run(
         self,
         policy: Policy,
-        doc: Document | None,
+        timeline: Timeline | None,
         *,
         dry_run: bool = False,
         just_made: str | None = None,
@@ -131,7 +130,7 @@ class _Job:
         decisions = decide(
             infos,
             policy,
-            protected=lambda info: open_task_of(doc, info),
+            protected=lambda info: open_task_of(timeline, info),
             always_keep=[just_made] if just_made else [],
         )
         plan = PrunePlan(self.domain, self.hv.uri, tuple(decisions))
@@ -167,6 +166,6 @@ def prune_after_snap(
 ) -> None:
     """`snap --keep K`: `prune --keep-last K` of the domain, never the snapshot just made;
     its records say `keep: K`."""
-    doc = services.log.load().doc if services.log.exists() else None
     job = _Job(services, recorder, hv, domain, task, (("keep", str(keep)),))
-    job.run(Policy(last=keep), doc, just_made=just_made)
+    with log_timeline(services.log) as timeline:
+        job.run(Policy(last=keep), timeline, just_made=just_made)

@@ -17,6 +17,7 @@ from worklog.errors import UsageError
 from worklog.format.constructs import Item, iter_links
 from worklog.format.dates import parse_stamp_arg
 from worklog.format.document import Document, Entry
+from worklog.history.timeline import Timeline
 from worklog.store.logfile import LogFile
 from worklog.vm.base import WORKLOG_MARK, user_description, worklog_description
 
@@ -129,13 +130,14 @@ def split_description(stored: str | None) -> tuple[str | None, str | None]:
     return user_description(stored), None
 
 
-def task_is_open(doc: Document, task: str | None) -> bool:
+def task_is_open(timeline: Timeline, task: str | None) -> bool:
     """True when ``task`` (a `for` reference `see"STAMP" item N: text`) names an item of
     the entry at STAMP that is not marked done or dropped there; a reference to an entry
-    (no item), or to nothing the log holds, is not an open task."""
+    (no item), or to nothing the log holds, is not an open task. The entry is found by
+    seeking to its day."""
     if not task:
         return False
-    links = iter_links(task, doc.day_first)
+    links = iter_links(task, timeline.log.day_order())
     if not links or not task.startswith(links[0].text):
         return False
     rest = task[len(links[0].text) :]
@@ -143,7 +145,6 @@ def task_is_open(doc: Document, task: str | None) -> bool:
     if match is None:
         return False
     number = int(match["n"])
-    for entry in reversed(doc.entries):
-        if entry.stamp.when == links[0].when:
-            return any(i.n == number and i.state in ("open", "active") for i in entry.items)
-    return False
+    found = timeline.stamped(links[0].when)
+    return bool(found) and any(i.n == number and i.state in ("open", "active")
+                               for i in found[-1].items)
