@@ -97,15 +97,19 @@ def _big_log(path: Path) -> None:
     path.write_text("\n\n".join(entries) + "\n", encoding="utf-8")
 
 
-def _read(log: Path, tmp_path: Path) -> tuple[str, list[tuple[str, int, str]]]:
+def _read(log: Path, tmp_path: Path) -> tuple[str, int, list[tuple[str, int, str]]]:
     found = tc.open_todos(log, ParseOptions(), _env(tmp_path))
-    return found.read, [(t.stamp, t.n, t.text) for t in found.todos]
+    return found.read, found.count, [(t.stamp, t.n, t.text) for t in found.oldest]
 
 
-def _as_listed(run_cli: Runner, log: Path, tmp_path: Path) -> list[tuple[str, int, str]]:
+def _as_listed(run_cli: Runner, log: Path,
+               tmp_path: Path) -> tuple[int, list[tuple[str, int, str]]]:
+    """What `worklog todo --json` (the whole history, no cache) says: how many, the
+    oldest three."""
     result = run_cli("--file", str(log), "todo", "--json", env=_env(tmp_path))
     assert result.code == 0, result.err
-    return [(t["stamp"], t["n"], t["text"]) for t in json.loads(result.out)]
+    found = json.loads(result.out)
+    return len(found), [(t["stamp"], t["n"], t["text"]) for t in found[:3]]
 
 
 def test_everyday_edits_read_only_the_end_and_give_the_whole_answer(
@@ -114,22 +118,23 @@ def test_everyday_edits_read_only_the_end_and_give_the_whole_answer(
     anchor hash as kept, only the end is read, and the answer is `worklog todo`'s."""
     log = tmp_path / "big.LOG"
     _big_log(log)
-    assert _read(log, tmp_path) == ("full", _as_listed(run_cli, log, tmp_path))
+    assert _read(log, tmp_path) == ("full", *_as_listed(run_cli, log, tmp_path))
     assert _read(log, tmp_path)[0] == "kept"
     kept = json.loads(_cache_file(tmp_path).read_text(encoding="utf-8"))
     (record,) = kept["logs"].values()
     assert record["anchor"] > 0
     assert log.stat().st_size - record["anchor"] <= tc.TAIL_BYTES
-    assert [r[3] for r in record["settled"]] == ["fix thing 3", "ship 3", "fix thing 700",
-                                                 "ship 700"]
+    assert record["settled"] == 4
+    assert [r[3] for r in record["settled_oldest"]] == ["fix thing 3", "ship 3",
+                                                        "fix thing 700"]
     now = "2014-11-05T09:00"
     for command in (("add", "-"), ("plan", "review the kvm package"), ("start", "1"),
                     ("stop",), ("add", "-")):
         result = run_cli("--file", str(log), *command, env=_env(tmp_path, now),
                          stdin=b"1, todo\n1) answer Bruce\n")
         assert result.code == 0, result.err
-        assert _read(log, tmp_path) == ("tail", _as_listed(run_cli, log, tmp_path))
-    assert [t[2] for t in _read(log, tmp_path)[1]][-2:] == ["answer Bruce", "answer Bruce"]
+        assert _read(log, tmp_path) == ("tail", *_as_listed(run_cli, log, tmp_path))
+    assert _read(log, tmp_path)[1] == 6 + 2
 
 
 @pytest.mark.parametrize("edit", ["todo done", "same length", "shorter"])
@@ -148,9 +153,10 @@ def test_an_edit_of_old_text_reads_the_whole_log_again(
         data = log.read_bytes()
         new = b"fix thing 799" if edit == "same length" else b"fix 700"
         log.write_bytes(data.replace(b"fix thing 700", new))
-    read, todos = _read(log, tmp_path)
-    assert (read, todos) == ("full", _as_listed(run_cli, log, tmp_path))
-    assert ("fix thing 700" in [t[2] for t in todos]) is False
+    read, count, oldest = _read(log, tmp_path)
+    assert (read, count, oldest) == ("full", *_as_listed(run_cli, log, tmp_path))
+    assert "fix thing 700" not in [t[2] for t in oldest]
+    assert count == (5 if edit == "todo done" else 6)
 
 
 def test_an_end_grown_past_the_bound_is_anchored_again(
@@ -160,7 +166,7 @@ def test_an_end_grown_past_the_bound_is_anchored_again(
     _read(log, tmp_path)
     monkeypatch.setattr(tc, "REANCHOR_BYTES", 100)
     _add(run_cli, log, tmp_path, "2014-11-05T09:00", "1, TODO\n1) grown\n" + "y" * 200)
-    assert _read(log, tmp_path) == ("full", _as_listed(run_cli, log, tmp_path))
+    assert _read(log, tmp_path) == ("full", *_as_listed(run_cli, log, tmp_path))
 
 
 def test_after_todo_done_the_edited_file_is_read_again(
@@ -187,10 +193,11 @@ def test_a_corrupt_or_unwritable_cache_is_ignored(
                         "size": seed_twin.stat().st_size, "ino": seed_twin.stat().st_ino,
                         "mtime_ns": seed_twin.stat().st_mtime_ns, "digest": "x",
                         "anchor": "?", "settled": [[1, 2]], "tail": None}}}),
-                    json.dumps({"version": 3, "logs": {str(seed_twin.resolve()): {
+                    json.dumps({"version": 4, "logs": {str(seed_twin.resolve()): {
                         "options": repr(ParseOptions()), "size": 1, "ino": 2,
                         "mtime_ns": 3, "digest": 0, "day_first": None, "anchor": 0,
-                        "settled": [["x", "y", 1, 2]], "tail": []}}})):
+                        "settled": "x", "settled_oldest": [["x", "y", 1, 2]],
+                        "tail": []}}})):
         cache_file.write_text(garbage, encoding="utf-8")
         assert _today(run_cli, seed_twin, tmp_path) == expected
     cache_file.write_bytes(b"\xff\xfe\x00garbage")

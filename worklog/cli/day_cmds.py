@@ -31,7 +31,7 @@ from worklog.format.writer import Style, render_append
 from worklog.store.logfile import LogFile, Tail
 
 if TYPE_CHECKING:
-    from worklog.history.todo_cache import OpenTodo
+    from worklog.history.todo_cache import OpenTodos
 
 DateOption = Annotated[str | None, typer.Option(
     "--date", metavar="DAY", help="The day (2026-11-25, yesterday...); today by default.")]
@@ -143,7 +143,7 @@ def today(
         if as_json:
             _say([f"worklog: {line}" for line in sess.first_run_lines()])
             _print_json(view_record(pl.day_view([], day, sess.now())) | {
-                "todos": todos_record([])})
+                "todos": todos_record(None)})
         else:
             typer.echo(sess.style(f"{day:%a} {day.isoformat()}", bold=True))
             for line in sess.first_run_lines():
@@ -159,13 +159,13 @@ def today(
         echo_lines(_printable(line) for line in lines)
 
 
-def _open_todos(sess: Session) -> list[OpenTodo]:
+def _open_todos(sess: Session) -> OpenTodos:
     """The open TODO items of the whole history, through the cache
     (worklog.history.todo_cache, imported here: the other day commands do not need it)."""
     from worklog.history.todo_cache import open_todos  # noqa: PLC0415 - today only
 
     try:
-        return open_todos(sess.log_path, sess.config.parse_options, sess.env).todos
+        return open_todos(sess.log_path, sess.config.parse_options, sess.env)
     except OSError as exc:
         raise LogFileError(sess.log_path, os_error_message(exc)) from exc
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,7 @@ from worklog.format.document import Entry
 if TYPE_CHECKING:
     from worklog.day import evidence as ev
     from worklog.day import timesheet as ts
-    from worklog.history.todo_cache import OpenTodo
+    from worklog.history.todo_cache import OpenTodos
 
 if TYPE_CHECKING:
     from worklog.day import evidence as ev
@@ -134,29 +133,28 @@ def render_view(sess: Session, view: pl.DayView) -> list[str]:
     return lines
 
 
-#: How many of the open TODO items ``today`` shows (the oldest ones).
-TODOS_SHOWN = 3
-
-
-def todos_record(todos: Sequence[OpenTodo]) -> dict[str, Any]:
+def todos_record(todos: OpenTodos | None) -> dict[str, Any]:
     """The ``todos`` object of ``today --json``: how many TODO items are open and the
-    oldest three, as ``worklog todo --json`` names their fields."""
-    return {"open": len(todos), "oldest": [{
+    oldest three, as ``worklog todo --json`` names their fields (None: no log)."""
+    if todos is None:
+        return {"open": 0, "oldest": []}
+    return {"open": todos.count, "oldest": [{
         "stamp": todo.stamp,
         "stamp_text": todo.stamp_text,
         "n": todo.n,
         "text": todo.text,
-    } for todo in todos[:TODOS_SHOWN]]}
+    } for todo in todos.oldest]}
 
 
-def render_todos(sess: Session, todos: Sequence[OpenTodo]) -> list[str]:
+def render_todos(sess: Session, todos: OpenTodos) -> list[str]:
     """``today``'s lines on the open TODO items: none when there are none."""
-    if not todos:
+    count = todos.count
+    if not count:
         return []
-    more = f", the oldest {TODOS_SHOWN}" if len(todos) > TODOS_SHOWN else ""
-    lines = ["", sess.style(f"{len(todos)} open TODO{'s' if len(todos) != 1 else ''}"
+    more = f", the oldest {len(todos.oldest)}" if count > len(todos.oldest) else ""
+    lines = ["", sess.style(f"{count} open TODO{'s' if count != 1 else ''}"
                             f"{more} (`worklog todo` lists them all):", bold=True)]
-    lines.extend(f"  {todo.stamp_text}  {todo.n}) {todo.text}" for todo in todos[:TODOS_SHOWN])
+    lines.extend(f"  {todo.stamp_text}  {todo.n}) {todo.text}" for todo in todos.oldest)
     return lines
 
 

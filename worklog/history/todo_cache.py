@@ -4,8 +4,9 @@
 ``$XDG_CACHE_HOME/worklog/todos.json`` holds, under the log's real path: the file's size,
 ``mtime_ns`` and inode when it was read; an *anchor*, the byte offset of the first entry
 of the log's last ``TAIL_BYTES`` or more (0 for a small log), with the CRC-32 of
-every byte before it; the open TODO items of the entries before the anchor (*settled*)
-and of those from it on (*tail*). Everyday edits (``add``, ``start``, ``stop``, ``done``,
+every byte before it; how many TODO items of the entries before the anchor are open and
+the oldest ``OLDEST`` of them (*settled*), and the open items of the entries from it on
+(*tail*). Everyday edits (``add``, ``start``, ``stop``, ``done``,
 a plan written, Notepad's ``.LOG`` append) change only the log's end, after the anchor.
 On a read:
 
@@ -50,10 +51,12 @@ TAIL_BYTES = FIRST_CHUNK
 #: An end grown past this since the anchor was set is anchored again (a full read).
 REANCHOR_BYTES = 4 * 1024 * 1024
 CACHE_NAME = "todos.json"
-_VERSION = 3
+_VERSION = 4
 _TODO_RE = re.compile("todo", re.IGNORECASE)
 
 Read = Literal["kept", "tail", "full"]
+#: How many of the oldest open TODO items are given (and kept of the settled part).
+OLDEST = 3
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,11 @@ class OpenTodo:
 
 @dataclass(frozen=True)
 class OpenTodos:
-    """The open TODO items, oldest note first, and how much of the log was read."""
+    """How many TODO items are open, the ``OLDEST`` oldest (oldest note first, as
+    ``worklog todo`` lists them), and how much of the log was read for them."""
 
-    todos: list[OpenTodo]
+    count: int
+    oldest: list[OpenTodo]
     read: Read
 
 
@@ -90,6 +95,12 @@ def _maybe_todo_notes(doc: Document) -> list[Entry]:
 def _records(entries: Iterable[Entry]) -> list[list[Any]]:
     return [[e.stamp.when.isoformat(), e.stamp.text, t.n, t.text]
             for e in entries for t in todo_items(e) if t.state == "open"]
+
+
+def _oldest(records: Iterable[Any]) -> list[Any]:
+    """The ``OLDEST`` oldest records, those of one minute in file order (ISO stamps sort
+    as times)."""
+    return sorted(records, key=lambda r: str(r[0]))[:OLDEST]
 
 
 def _todo(record: Any) -> OpenTodo:
@@ -117,9 +128,16 @@ def _digest(fd: int, end: int) -> int:
 class _Scan:
     anchor: int
     day_first: bool | None
-    settled: list[Any]
-    tail: list[Any]
+    settled: int  # how many TODO items before the anchor are open
+    settled_oldest: list[Any]  # the oldest of them
+    tail: list[Any]  # the open TODO items from the anchor on
     digest: int = 0  # of the bytes before the anchor
+
+    def count(self) -> int:
+        return self.settled + len(self.tail)
+
+    def oldest(self) -> list[OpenTodo]:
+        return [_todo(r) for r in _oldest(self.settled_oldest + self.tail)]
 
 
 def _anchor(fd: int, size: int, options: ParseOptions) -> int:
@@ -138,7 +156,7 @@ def _tail_records(fd: int, anchor: int, size: int, options: ParseOptions) -> lis
 def _full(fd: int, size: int, options: ParseOptions) -> _Scan:
     """Every open TODO item: the entries before the anchor found by their bytes."""
     if not size:
-        return _Scan(0, options.day_first, [], [])
+        return _Scan(0, options.day_first, 0, [], [])
     with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as buf:
         return _full_in(fd, buf, size, options)
 
@@ -152,8 +170,8 @@ def _full_in(fd: int, buf: mmap.mmap, size: int, options: ParseOptions) -> _Scan
     if anchor > searcher.log.begin:
         searcher.stretch = (searcher.log.begin, anchor, 1)
         settled = _records(hit.entry for hit in searcher.hits())
-    return _Scan(anchor, day_first, settled, _tail_records(fd, anchor, size, fixed),
-                 _digest(fd, anchor))
+    return _Scan(anchor, day_first, len(settled), _oldest(settled),
+                 _tail_records(fd, anchor, size, fixed), _digest(fd, anchor))
 
 
 def _kept(cache: Any, key: str, options: str) -> dict[str, Any] | None:
@@ -173,37 +191,37 @@ def _from_kept(kept: dict[str, Any], fd: int, st: os.stat_result,
     if not (isinstance(anchor, int) and isinstance(digest, int)
             and isinstance(day_first, bool | None)):
         raise ValueError("not an anchor")
-    settled, tail = list(kept["settled"]), list(kept["tail"])
+    settled, oldest, tail = kept["settled"], list(kept["settled_oldest"]), list(kept["tail"])
+    if not isinstance(settled, int):
+        raise ValueError("not a count")
     if (kept["size"], kept["mtime_ns"], kept["ino"]) == (st.st_size, st.st_mtime_ns,
                                                         st.st_ino):
-        return _Scan(anchor, day_first, settled, tail, digest), "kept"
+        return _Scan(anchor, day_first, settled, oldest, tail, digest), "kept"
     if 0 <= anchor <= st.st_size and st.st_size - anchor <= REANCHOR_BYTES \
             and _digest(fd, anchor) == digest:
         fixed = ParseOptions(day_first, options.ansi) if options.day_first is None else options
-        return _Scan(anchor, day_first, settled,
+        return _Scan(anchor, day_first, settled, oldest,
                      _tail_records(fd, anchor, st.st_size, fixed), digest), "tail"
     return None
 
 
 def _scan(kept: dict[str, Any] | None, fd: int, st: os.stat_result,
-          options: ParseOptions) -> tuple[_Scan, list[OpenTodo], Read]:
+          options: ParseOptions) -> tuple[_Scan, OpenTodos]:
     if kept is not None:
         try:
             found = _from_kept(kept, fd, st, options)
             if found is not None:
                 scan, read = found
-                todos = [_todo(r) for r in scan.settled + scan.tail]
-                return scan, sorted(todos, key=lambda t: t.when), read
+                return scan, OpenTodos(scan.count(), scan.oldest(), read)
         except (KeyError, TypeError, ValueError):
             pass  # a kept record not as written: read it all
     scan = _full(fd, st.st_size, options)
-    todos = [_todo(r) for r in scan.settled + scan.tail]
-    return scan, sorted(todos, key=lambda t: t.when), "full"
+    return scan, OpenTodos(scan.count(), scan.oldest(), "full")
 
 
 def open_todos(path: Path, options: ParseOptions, env: Mapping[str, str]) -> OpenTodos:
-    """The open TODO items of the log at ``path``, oldest note first (as ``worklog todo``
-    lists them), through the cache. OSError when the log cannot be read."""
+    """How many TODO items of the log at ``path`` are open and the oldest of them,
+    through the cache. OSError when the log cannot be read."""
     real = path.resolve()
     cache_file = cache_dir(env) / CACHE_NAME
     cache = read_json(cache_file)
@@ -212,16 +230,17 @@ def open_todos(path: Path, options: ParseOptions, env: Mapping[str, str]) -> Ope
     fd = open_regular(real, os.O_RDONLY)
     try:
         st = os.fstat(fd)
-        scan, todos, read = _scan(kept, fd, st, options)
+        scan, found = _scan(kept, fd, st, options)
     finally:
         os.close(fd)
     record = {"options": shown_options, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
               "ino": st.st_ino, "anchor": scan.anchor, "digest": scan.digest,
-              "day_first": scan.day_first, "settled": scan.settled, "tail": scan.tail}
+              "day_first": scan.day_first, "settled": scan.settled,
+              "settled_oldest": scan.settled_oldest, "tail": scan.tail}
     if record != kept:
         logs = cache.get("logs") if isinstance(cache, dict) and cache.get(
             "version") == _VERSION else None
         logs = dict(logs) if isinstance(logs, dict) else {}
         logs[key] = record
         write_json(cache_file, {"version": _VERSION, "logs": logs})
-    return OpenTodos(todos, read)
+    return found
