@@ -313,3 +313,23 @@ def test_day_heading_after_a_stamp_of_its_day_is_in_order() -> None:
     step back in time."""
     doc = parse(b".LOG\n18:11 05.09.2023\nx\n05.09.2023\ny\n19:00 13.09.2023\n")
     assert [p.code for p in check(doc)] == ["date-heading"]
+
+
+def test_todo_and_thread_take_the_day_plan_by_time_in_a_newest_first_file(
+        run_cli: Runner, tmp_path: Path) -> None:
+    """[E4] the day's plan is its latest by stamp, wherever it stands: `todo` and
+    `thread` count the 10:00 plan's 30 minutes, not the 8:00 plan's 10 below it."""
+    path = tmp_path / "newest-first.LOG"
+    path.write_bytes(
+        b".LOG\n\n10:00 2026-11-25\nGTD\n0, 9:00\n\n1, today\n"
+        b'1), 9:00-9:30 fix prune see"9:00 2026-11-24"\n\n'
+        b"8:00 2026-11-25\nGTD\n0, 8:00\n\n1, today\n"
+        b'1), 8:00-8:10 fix prune see"9:00 2026-11-24"\n\n'
+        b"9:00 2026-11-24\n1, TODO\nfix prune\n")
+    env = {"WORKLOG_NOW": "2026-11-26T09:00"}
+    (todo,) = json.loads(run_cli("--file", str(path), "todo", "--json", env=env).out)
+    assert (todo["planned"], todo["worked_minutes"]) == (["2026-11-25"], 30)
+    story = json.loads(run_cli("--file", str(path), "thread", "9:00 2026-11-24", "--json",
+                               env=env).out)
+    assert story["worked_minutes"] == 30
+    assert [e["line"] for e in story["events"] if e["kind"] == "plan-item"] == [8]

@@ -21,6 +21,8 @@ from worklog.errors import UsageError
 from worklog.format.items import format_minutes
 from worklog.format.todos import TodoState
 from worklog.history.export import iso_minutes
+from worklog.history.timeline import log_timeline
+from worklog.history.todo_cache import notes_and_plans
 
 ACTIONS = ("done", "drop", "open")
 _STATE: dict[str, TodoState] = {"done": "done", "drop": "dropped", "open": "open"}
@@ -62,8 +64,8 @@ def render_todo(todo: td.Todo, today: date, *, state: bool) -> list[str]:
 
 
 def _list(sess: Session, every: bool, as_json: bool) -> None:
-    entries = sess.log.load().doc.entries if sess.log.exists() else []
-    found = td.open_todos(entries, every=every)
+    with log_timeline(sess.log) as timeline:
+        found = td.open_todos(notes_and_plans(timeline), every=every)
     if as_json:
         _print_json([todo_record(t) for t in found])
         return

@@ -113,6 +113,15 @@ def latest_plan(entries: Sequence[Entry], day: date) -> Entry | None:
     return _latest((i, e) for i, e in enumerate(entries) if e.day == day and is_plan(e))
 
 
+def latest_plans(entries: Iterable[Entry]) -> dict[date, Entry]:
+    """Each day's plan, as ``latest_plan`` chooses it, for every day at once."""
+    by_day: dict[date, list[tuple[int, Entry]]] = {}
+    for i, entry in enumerate(entries):
+        if is_plan(entry):
+            by_day.setdefault(entry.day, []).append((i, entry))
+    return {day: best for day, plans in by_day.items() if (best := _latest(plans)) is not None}
+
+
 def previous_plan(entries: Sequence[Entry], day: date) -> Entry | None:
     """The plan of the latest day before ``day`` that has one (its latest plan)."""
     return _latest((i, e) for i, e in enumerate(entries) if e.day < day and is_plan(e))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from worklog.day.edits import Edit, marker_set
-from worklog.day.plan import PlanItem, cross_reference, is_plan, plan_items
+from worklog.day.plan import PlanItem, cross_reference, latest_plans, plan_items
 from worklog.errors import UsageError, WorklogError
 from worklog.format import constructs as c
 from worklog.format import items as it
@@ -71,19 +71,16 @@ def item_links(plan: Entry, item: PlanItem) -> list[datetime]:
 
 def collect(entries: Sequence[Entry]) -> list[Todo]:
     """Every TODO item of ``entries`` (oldest note first), each with the items of the
-    days' plans (the last plan of each day) that refer to it."""
+    days' plans (each day's plan, ``latest_plans``) that refer to it."""
     todos: dict[datetime, list[Todo]] = {}
     for entry in entries:
         for todo in todo_items(entry):
             todos.setdefault(entry.stamp.when, []).append(Todo(entry, todo))
     if not todos:
         return []
-    last_plans: dict[date, Entry] = {}
-    for entry in entries:
-        if is_plan(entry):
-            last_plans[entry.day] = entry
-    for day in sorted(last_plans):
-        plan = last_plans[day]
+    plans = latest_plans(entries)
+    for day in sorted(plans):
+        plan = plans[day]
         for item in plan_items(plan):
             for when in set(item_links(plan, item)):
                 group = todos.get(when, [])
@@ -91,7 +88,7 @@ def collect(entries: Sequence[Entry]) -> list[Todo]:
                 for found in exact or group:
                     found.planned.append(PlannedOn(day, plan, item))
     every = [t for group in todos.values() for t in group]
-    return sorted(every, key=lambda t: (t.note.stamp.when, t.note.start, t.item.index))
+    return sorted(every, key=lambda t: (t.note.stamp.when, t.note.line, t.item.index))
 
 
 def open_todos(entries: Sequence[Entry], *, every: bool = False) -> list[Todo]:

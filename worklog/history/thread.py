@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from worklog.day.plan import PlanItem, entry_summary, is_plan, latest_plan, plan_items
+from worklog.day.plan import (
+    PlanItem,
+    entry_summary,
+    is_plan,
+    latest_plan,
+    latest_plans,
+    plan_items,
+)
 from worklog.day.todos import item_links
 from worklog.errors import UsageError
 from worklog.format.dates import stamp_candidates
@@ -112,7 +119,7 @@ class _Pass:
     """What one walk over the log keeps: each day's plans (detached), the entries
     linked to the root or linked from it, and the records done for some plan item."""
 
-    plans: dict[date, list[Entry]] = field(default_factory=dict)
+    plans: list[Entry] = field(default_factory=list)
     linked: list[tuple[Event, int, bool]] = field(default_factory=list)  # event, line, plan
     done_for: list[tuple[Event, list[datetime], int]] = field(default_factory=list)
 
@@ -125,7 +132,7 @@ def _walk(entries: Iterable[Entry], root: Entry) -> _Pass:
             continue
         plan = is_plan(entry)
         if plan:
-            walk.plans.setdefault(entry.day, []).append(_detached(entry))
+            walk.plans.append(_detached(entry))
         if root.stamp.when in entry.links or entry.stamp.when in refers:
             walk.linked.append((_event(entry), entry.line, plan))
         elif (n := _for_item_number(entry)) is not None:
@@ -139,8 +146,8 @@ def build(timeline: Timeline, spec: str, today: date, day_first: bool) -> Thread
     root = _root(timeline, spec, today, day_first)
     thread = Thread(root, [_event(root)])
     walk = _walk(timeline.entries(), root)
-    latest = [p for day, ps in sorted(walk.plans.items())
-              if (p := latest_plan(ps, day)) is not None]
+    plans = latest_plans(walk.plans)
+    latest = [plans[day] for day in sorted(plans)]
     items: set[tuple[datetime, int]] = set()  # (plan stamp, item number) of the task
     for plan in latest:
         for item in plan_items(plan):

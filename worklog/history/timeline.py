@@ -294,11 +294,11 @@ class Timeline:
         (without a bound: every entry of the file)."""
         yield from self.read(self.bounds(since, until))
 
-    def holding(self, needles: Sequence[str]) -> Iterator[Entry]:
+    def holding(self, needles: Sequence[str], *, ignore_case: bool = False) -> Iterator[Entry]:
         """The entries with a line that holds one of ``needles`` (plain strings), in file
         order, each parsed on its own: found in the bytes as ``worklog grep`` finds
         them, so a few records of ten years cost a search, not a parse."""
-        query = Query("|".join(re.escape(needle) for needle in needles))
+        query = Query("|".join(re.escape(needle) for needle in needles), ignore_case)
         return (hit.entry for hit in Searcher(self.buf, query, self.log.options).hits())
 
     def stamped(self, when: datetime) -> list[Entry]:

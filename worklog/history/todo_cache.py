@@ -36,11 +36,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from worklog.format.constructs import PLAN_TAG
 from worklog.format.document import Document, Entry, ParseOptions
 from worklog.format.todos import todo_items
 from worklog.history.export import iso_minutes
 from worklog.history.query import Query
 from worklog.history.search import Searcher
+from worklog.history.timeline import Timeline
 from worklog.store.cache import cache_dir, read_json, write_json
 from worklog.store.fs import open_regular
 from worklog.store.tail import FIRST_CHUNK, read_from, read_tail
@@ -172,6 +174,15 @@ def _full_in(fd: int, buf: mmap.mmap, size: int, options: ParseOptions) -> _Scan
         settled = _records(hit.entry for hit in searcher.hits())
     return _Scan(anchor, day_first, len(settled), _oldest(settled),
                  _tail_records(fd, anchor, size, fixed), _digest(fd, anchor))
+
+
+def notes_and_plans(timeline: Timeline | None) -> list[Entry]:
+    """The entries that can be TODO notes or plans (C9, K1), each parsed on its own: the
+    entries holding ``todo`` or ``gtd`` in any case, found in the bytes. What
+    ``worklog.day.todos`` needs of ten years, without parsing them."""
+    if timeline is None:
+        return []
+    return list(timeline.holding(["todo", PLAN_TAG], ignore_case=True))
 
 
 def _kept(cache: Any, key: str, options: str) -> dict[str, Any] | None:
