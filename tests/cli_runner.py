@@ -79,11 +79,12 @@ def run_worklog(
 
 
 def scrubbed_env(base: Mapping[str, str], config_home: str, **extra: str) -> dict[str, str]:
-    """``base`` without worklog's and libvirt's variables, with an empty config folder, no
-    colour, then ``extra``: what the fixtures' runs see."""
+    """``base`` without worklog's and libvirt's variables, with an empty config folder and
+    a cache folder beside it, no colour, then ``extra``: what the fixtures' runs see."""
     env = {k: v for k, v in base.items()
            if not k.startswith(("WORKLOG_", "LIBVIRT_"))}
-    env.update({"XDG_CONFIG_HOME": config_home, "NO_COLOR": "1"})
+    env.update({"XDG_CONFIG_HOME": config_home, "NO_COLOR": "1",
+                "XDG_CACHE_HOME": config_home.rstrip("/") + "-cache"})
     env.update(extra)
     return env
 

@@ -81,10 +81,8 @@ def report(
         raise UsageError(f"--round: {round_to!r} rounds to nothing; give a duration like 15m")
     first, last = _period(sess, day, week, month, since, until)
     from worklog.history.report_period import period_report  # noqa: PLC0415
-    from worklog.history.timeline import Timeline  # noqa: PLC0415
-
     with sess.log.mapped() as buf:
-        read = period_report(Timeline(buf, sess.config.parse_options), first, last, by_,
+        read = period_report(sess.timeline(buf), first, last, by_,
                              round_to=step, target=sess.config.target,
                              with_evidence=evidence)
     result, found = read.report, read.evidence

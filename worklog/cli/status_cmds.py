@@ -20,6 +20,7 @@ from typing import Any
 import typer
 
 from worklog.cli.session import Session, session
+from worklog.config import cache_dir
 from worklog.format import items as it
 
 
@@ -28,8 +29,7 @@ def register(app: typer.Typer) -> None:
 
 
 def cache_path(env: dict[str, str] | Any) -> Path:
-    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
-    return Path(base) / "worklog" / "status.json"
+    return cache_dir(env) / "status.json"
 
 
 def _facts(sess: Session, day: date) -> dict[str, Any]:
