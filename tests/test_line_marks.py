@@ -157,18 +157,18 @@ def test_marks_of_a_file_that_changed_while_counted_are_not_kept(small_marks: No
     assert not cache_file(tmp_path / "cache", log).exists()
 
 
-@pytest.mark.parametrize("kept", ["not json", '{"key": 1}', "[]", None])
+@pytest.mark.parametrize("kept", ["not json", '{"key": 1}', "[]", "marks", "order"])
 def test_a_damaged_cache_file_is_ignored(small_marks: None, tmp_path: Path,
-                                         kept: str | None) -> None:
+                                         kept: str) -> None:
     log = tmp_path / "w.LOG"
     data = render(list(range(40)), "iso", "\n", 3).encode()
     log.write_bytes(data)
     path = cache_file(tmp_path / "cache", log)
     path.parent.mkdir(parents=True)
-    if kept is None:  # the right key, marks that are no marks
+    if kept in ("marks", "order"):  # the right key, marks that are no marks
         marks_of(tmp_path, log).line_at(data, 0, len(data))
         record = json.loads(path.read_text())
-        record["marks"] = [[0, 1], [5, "x"]]
+        record["marks"] = [[0, 1], [5, "x"]] if kept == "marks" else [[0, 1], [9, 3], [9, 5]]
         kept = json.dumps(record)
     path.write_text(kept)
     for pos in line_starts(data, 0):

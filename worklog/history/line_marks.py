@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
+import itertools
 import json
 import mmap
 import os
@@ -111,7 +112,8 @@ class LineMarks:
                 for m in found):
             return start
         marks = [(m[0], m[1]) for m in found]
-        if not marks or marks[0] != start[0] or marks != sorted(set(marks)) or \
+        rising = all(a[0] < b[0] and a[1] <= b[1] for a, b in itertools.pairwise(marks))
+        if not marks or marks[0] != start[0] or not rising or \
                 marks[-1][0] > self.opened.st_size:
             return start
         return marks
