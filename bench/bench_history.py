@@ -21,8 +21,10 @@ from bench.common import OUT, WORKLOG, Timing, ms, table, time_command
 from bench.gen_log import END
 
 PATTERN = "vm-snapshot-disk"
+#: The line marks of bounded reads (worklog.history.line_marks) are kept beside the logs,
+#: as a user's would be after a first run.
 ENV = {"NO_COLOR": "1", "XDG_CONFIG_HOME": str(OUT / "no-config"),
-       "WORKLOG_NOW": f"{END.isoformat()}T09:30"}
+       "XDG_CACHE_HOME": str(OUT / "cache"), "WORKLOG_NOW": f"{END.isoformat()}T09:30"}
 #: One year ten years before the log's end, and the last year.
 OLD_YEAR = (f"{END.year - 10}-01-01", f"{END.year - 10}-12-31")
 LAST_YEAR = (f"{END.year - 1}-{END:%m-%d}", END.isoformat())

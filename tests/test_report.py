@@ -6,7 +6,9 @@ from datetime import date
 
 from tests.conftest import SAMPLES
 from worklog.day import report as rp
-from worklog.format.document import Document, parse
+from worklog.format.document import Document, ParseOptions, parse
+from worklog.history.report_period import period_report, report_entries
+from worklog.history.timeline import Timeline
 
 D = date
 
@@ -66,20 +68,18 @@ def test_item_key_ignores_references_and_final_dots() -> None:
     assert rp.item_key("...") == "..."
 
 
-def test_enough_reads_back_to_the_entries_the_plans_refer_to() -> None:
-    entries = sample_doc().entries
-    start = next(i for i, e in enumerate(entries) if e.stamp.text == "08:49 2026-11-23")
-
-    def tail_from(index: int) -> Document:
-        return parse(("rest\n" + "".join(e.source for e in entries[index:])).encode())
-
-    by_day = rp.enough_for(D(2026, 11, 23), D(2026, 11, 23), "day")
-    assert by_day(tail_from(start - 1))
-    assert not by_day(tail_from(start))
-    by_tag = rp.enough_for(D(2026, 11, 23), D(2026, 11, 23), "tag")
-    email = next(i for i, e in enumerate(entries) if e.stamp.text == "10:26 2026-11-18")
-    assert not by_tag(tail_from(start - 1))
-    assert not by_tag(tail_from(email + 1))
-    assert by_tag(tail_from(email))
-    result = rp.build(tail_from(email).entries, D(2026, 11, 23), D(2026, 11, 23), "tag")
+def test_a_period_reads_back_to_the_entries_its_plans_refer_to() -> None:
+    """The plan of 2026-11-23 links to an e-mail of 2026-11-18: ``--by tag`` reads that
+    day too (its tag counts), ``--by day`` only the period."""
+    data = (SAMPLES / "worklog.LOG").read_bytes()
+    timeline = Timeline(data, ParseOptions())
+    day = D(2026, 11, 23)
+    by_day = report_entries(timeline, day, day, "day")
+    assert {e.day for e in by_day} == {day}
+    by_tag = report_entries(timeline, day, day, "tag")
+    assert {e.day for e in by_tag} >= {day, D(2026, 11, 18)}
+    assert "10:26 2026-11-18" in [e.stamp.text for e in by_tag]
+    assert [e.line for e in by_tag] == sorted(e.line for e in by_tag)
+    result = period_report(timeline, day, day, "tag").report
     assert ("package", 20) in [(row.key, row.minutes) for row in result.rows]
+    assert result == rp.build(parse(data).entries, day, day, "tag")

@@ -51,6 +51,12 @@ def config_path(env: Mapping[str, str]) -> Path:
     return Path(base) / "worklog" / "config.toml"
 
 
+def cache_dir(env: Mapping[str, str]) -> Path:
+    """Where worklog keeps what it derives from a log to answer faster (never beside it)."""
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
+    return Path(base) / "worklog"
+
+
 def _expand(value: str, env: Mapping[str, str]) -> Path:
     if value.startswith("~"):
         value = env.get("HOME", str(Path.home())) + value[1:]

@@ -14,7 +14,6 @@ from worklog.cli.day_render import render_report, report_csv, report_record
 from worklog.cli.output import echo_lines
 from worklog.cli.session import Session, session
 from worklog.day import report as rp
-from worklog.day.evidence import evidence as evidence_of
 from worklog.errors import UsageError
 from worklog.format.dates import parse_duration, typed_range
 
@@ -81,10 +80,12 @@ def report(
     if round_to is not None and step == 0:
         raise UsageError(f"--round: {round_to!r} rounds to nothing; give a duration like 15m")
     first, last = _period(sess, day, week, month, since, until)
-    tail = sess.log.load_tail(rp.enough_for(first, last, by_))
-    entries = tail.doc.entries
-    result = rp.build(entries, first, last, by_, round_to=step, target=sess.config.target)
-    found = evidence_of(entries, first, last) if evidence else None
+    from worklog.history.report_period import period_report  # noqa: PLC0415
+    with sess.log.mapped() as buf:
+        read = period_report(sess.timeline(buf), first, last, by_,
+                             round_to=step, target=sess.config.target,
+                             with_evidence=evidence)
+    result, found = read.report, read.evidence
     if as_csv:
         typer.echo(report_csv(result), nl=False)
     elif as_json:

@@ -168,9 +168,7 @@ def _stretch(buf: bytes | Any, sess: Session, flt: EntryFilter) -> tuple[int, in
     """The stretch of the file a day range lies in (found by seeking), else None."""
     if flt.since is None and flt.until is None:
         return None
-    from worklog.history.timeline import Timeline  # noqa: PLC0415
-
-    bounds = Timeline(buf, sess.config.parse_options).bounds(flt.since, flt.until)
+    bounds = sess.timeline(buf).bounds(flt.since, flt.until)
     return bounds.start, bounds.stop, bounds.first_line
 
 
@@ -277,9 +275,7 @@ def _show_stamp(sess: Session, buf: bytes | Any, stamp: str, links: bool) -> Non
     entries they link to (each found the same way) and those linking to them (a search
     of the bytes for see\", parsing only the entries that hold one)."""
     from worklog.history.scan import YEAR_LAST  # noqa: PLC0415
-    from worklog.history.timeline import Timeline  # noqa: PLC0415
-
-    timeline = Timeline(buf, sess.config.parse_options)
+    timeline = sess.timeline(buf)
     order = timeline.log.day_order
     day_first = order() if order.configured is not None or YEAR_LAST.search(stamp) else True
     found: list[Entry] = []
@@ -385,11 +381,10 @@ def export(
         raise UsageError(f"--format: {fmt!r} is not a known format "
                          f"({', '.join(export_formats.FORMATS)})")
     from worklog.history.selection import Selection  # noqa: PLC0415
-    from worklog.history.timeline import Timeline  # noqa: PLC0415
 
     flt = entry_filter(sess, since, until, tag, kind)
     with reader_may_leave(), sess.log.mapped() as buf:
-        _export(sess, fmt, Selection(Timeline(buf, sess.config.parse_options), flt))
+        _export(sess, fmt, Selection(sess.timeline(buf), flt))
 
 
 def _table_pieces(fmt: str, selected: Iterable[Entry]) -> Iterator[str]:

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 
 from worklog.cli.completion import COLOR_CHOICES, complete_color
-from worklog.config import Config, config_path, load_config, resolve_log_path
+from worklog.config import Config, cache_dir, config_path, load_config, resolve_log_path
 from worklog.errors import LogFileError, UsageError
 
 if TYPE_CHECKING:  # imported when the log is first asked for: `worklog status` may not
+    from worklog.history.timeline import Timeline
     from worklog.store.logfile import LogFile
 
 #: Set to an ISO time to stamp and plan as if it were then (scripts, tests, back-dating).
@@ -64,6 +65,17 @@ class Session:
         from worklog.store.logfile import LogFile  # noqa: PLC0415
 
         return LogFile(self.log_path, self.config.parse_options, on_notice=_say_notice)
+
+    def timeline(self, buf: bytes | Any) -> Timeline:
+        """The log as ``self.log.mapped()`` maps it, read by time; line numbers deep in
+        it come from the marks kept in the cache folder (``worklog.history.line_marks``)."""
+        from worklog.history.line_marks import LineMarks  # noqa: PLC0415
+        from worklog.history.timeline import Timeline  # noqa: PLC0415
+
+        opened = self.log.mapped_stat
+        marks = None if opened is None or not buf else LineMarks(
+            cache_dir(self.env), self.log.real_path, opened)
+        return Timeline(buf, self.config.parse_options, marks)
 
     def log_not_started(self) -> bool:
         """Nothing at the log's path, in a folder that exists: where ``add`` or ``plan``

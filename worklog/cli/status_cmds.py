@@ -18,8 +18,9 @@ from typing import Any
 import typer
 
 from worklog.cli.session import Session, session
+from worklog.config import cache_dir
 from worklog.format import items as it
-from worklog.store.cache import cache_dir, read_json, write_json
+from worklog.store.cache import read_json, write_json
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ still running, or left running) counts nothing and is listed apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -19,10 +19,9 @@ from worklog.day.plan import (
     is_plan,
     latest_plan,
     plan_items,
-    reaches_before,
 )
 from worklog.format.constructs import find_links, without_links
-from worklog.format.document import Document, Entry
+from worklog.format.document import Entry
 from worklog.format.items import HM, Range
 from worklog.format.items import item_tags as tags_in_text
 
@@ -109,28 +108,6 @@ def item_tags(plan: Entry, item: PlanItem, by_stamp: dict[datetime, Entry]) -> l
             if tag.casefold() != PLAN_TAG.casefold():
                 tags.setdefault(tag.casefold(), tag)
     return list(tags.values()) or [NO_TAG]
-
-
-def earliest_link(entries: Sequence[Entry], since: date, until: date) -> datetime | None:
-    """The oldest entry the counted plans refer to (``--by tag`` needs it read)."""
-    links = [when for plan in plans_by_day(entries, since, until).values()
-             for when in find_links(plan.source, plan.doc.day_first)]
-    return min(links, default=None)
-
-
-def enough_for(since: date, until: date, by: By) -> Callable[[Document], bool]:
-    """For ``LogFile.load_tail``: every entry from ``since`` on (and the entries the
-    plans refer to, for tags)."""
-
-    def enough(doc: Document) -> bool:
-        if not reaches_before(doc, since):
-            return False
-        if by != "tag":
-            return True
-        oldest = earliest_link(doc.entries, since, until)
-        return oldest is None or doc.entries[0].stamp.when <= oldest
-
-    return enough
 
 
 def build(entries: Sequence[Entry], since: date, until: date, by: By, *,

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from worklog.format.constructs import starts_sentence
 from worklog.format.document import Document, Entry, ParseOptions, count_breaks, parse_text
@@ -34,6 +35,9 @@ from worklog.history.query import Query
 from worklog.history.scan import PAGE, SURE_BYTES, possible, segments, stamp_of
 from worklog.history.search import MappedLog, Searcher
 from worklog.store.logfile import LogFile
+
+if TYPE_CHECKING:
+    from worklog.history.line_marks import LineMarks
 
 #: A stretch of the file this short is walked stamp by stamp, not halved further.
 SEEK_BELOW = 64 * 1024
@@ -97,8 +101,12 @@ class Bounds:
 class Timeline:
     """A log's bytes read as a sequence of entries in file order."""
 
-    def __init__(self, buf: bytes | mmap.mmap, options: ParseOptions | None = None) -> None:
+    def __init__(self, buf: bytes | mmap.mmap, options: ParseOptions | None = None,
+                 marks: LineMarks | None = None) -> None:
+        """``marks``: where line numbers deep in the file are kept (else they are
+        counted)."""
         self.log = MappedLog(buf, options)
+        self.marks = marks
         self.buf = buf
         self.begin = self.log.begin
         self.end = self.log.end()
@@ -240,7 +248,13 @@ class Timeline:
         if not self._in_order(probes):
             return whole
         stop = max(start, stop)
-        return Bounds(start, stop, 1 + byte_breaks(self.buf, self.begin, start, lone_cr=True))
+        return Bounds(start, stop, self.line_at(start))
+
+    def line_at(self, pos: int) -> int:
+        """The line number of the line starting at ``pos``."""
+        if self.marks is not None:
+            return self.marks.line_at(self.buf, self.begin, pos)
+        return 1 + byte_breaks(self.buf, self.begin, pos, lone_cr=True)
 
     def stamps(self, bounds: Bounds) -> Iterator[datetime] | None:
         """The times of the entries in ``bounds``, read from their stamp lines alone

@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from worklog.config import cache_dir
 from worklog.format.constructs import PLAN_TAG
 from worklog.format.document import Document, Entry, ParseOptions
 from worklog.format.todos import todo_items
@@ -43,7 +44,7 @@ from worklog.history.export import iso_minutes
 from worklog.history.query import Query
 from worklog.history.search import Searcher
 from worklog.history.timeline import Timeline
-from worklog.store.cache import cache_dir, read_json, write_json
+from worklog.store.cache import read_json, write_json
 from worklog.store.fs import open_regular
 from worklog.store.tail import FIRST_CHUNK, read_from, read_tail
 

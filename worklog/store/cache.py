@@ -1,5 +1,4 @@
-"""worklog's cache folder, ``$XDG_CACHE_HOME/worklog`` (``~/.cache/worklog``), and its
-JSON files.
+"""worklog's cache files (JSON, in ``worklog.config.cache_dir``).
 
 A cache only holds facts derived from the log, so it is never trusted blindly and never
 an error: a file that cannot be read, is not JSON or cannot be written is as good as no
@@ -11,17 +10,10 @@ else.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from worklog.store.fs import write_file_atomic
-
-
-def cache_dir(env: Mapping[str, str]) -> Path:
-    """``$XDG_CACHE_HOME/worklog``, else ``~/.cache/worklog`` (``$HOME`` of ``env``)."""
-    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
-    return Path(base) / "worklog"
 
 
 def read_json(path: Path) -> Any:

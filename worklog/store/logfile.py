@@ -98,6 +98,8 @@ class LogFile:
         self.notices: list[str] = []
         #: What the file looks like when a read found it is not text (for the user).
         self.not_text: str | None = None
+        #: The status of the file as ``mapped`` last mapped it (None: not mapped yet).
+        self.mapped_stat: os.stat_result | None = None
         self._on_notice = on_notice
 
     def _notice(self, message: str) -> None:
@@ -254,7 +256,8 @@ class LogFile:
         fd = self._open_to_read()
         try:
             try:
-                size = os.fstat(fd).st_size
+                self.mapped_stat = os.fstat(fd)
+                size = self.mapped_stat.st_size
                 view = mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if size else None
             except OSError as exc:
                 raise self._error(exc) from exc
