@@ -113,7 +113,14 @@ def test_snap_logs_each_target_and_stores_the_task(
         "result: ok\ndomain: legacy\nname: pre\nkind: external\n"
         "disks: vda /images/legacy-0.pre.qcow2\nduration: D s\n"
         f"uri: {DEFAULT_URI}\nfor: {TASK}\nconsistency: crash\n{HOST_FIELDS}"
-        "description: qemu 8.2 next"
+        "description: qemu 8.2 next\n"
+        # libvirt's XML of the snapshot, one line, without the domain's definition
+        "xml: <domainsnapshot><name>pre</name><description>worklog: qemu 8.2 next\\nfor: "
+        "see&quot;10:19 2026-11-26&quot; item 1: qemu 8.2 on web01</description>"
+        "<state>disk-snapshot</state><creationTime>1795694405"
+        '</creationTime><memory snapshot="no" /><disks><disk name="vda" snapshot="external">'
+        '<driver type="qcow2" /><source file="/images/legacy-0.pre.qcow2" /></disk></disks>'
+        "</domainsnapshot>"
     )
     assert "\nconsistency: memory\n" in sources(log)[0]  # internal, running: with its RAM
     stored = host.domains[DEFAULT_URI]["web01"].snapshots["pre"].description

@@ -118,6 +118,9 @@ class ActionResult:
     notes: tuple[str, ...] = ()  # what the action chose along the way, in plain words
     freed: int | None = None  # bytes a deletion freed (None: not measured)
     host: HostInfo | None = None
+    #: a snapshot made: libvirt's XML of it read back after the snapshot, in the form its
+    #: record keeps (`libvirt_xml.record_xml`); None when libvirt did not give it
+    xml: str | None = None
 
 
 class Hypervisor(Protocol):
