@@ -135,7 +135,8 @@ def test_the_xml_field_is_one_line_and_reads_back_exactly() -> None:
     lines = record_lines(replace(OK, xml=kept), task='see"10:19 2026-11-26" item 1: qemu')
     (line,) = [line for line in lines if line.startswith("xml: ")]
     assert line == lines[-1]  # the last field, being the longest
-    assert "\n" not in line and "\r" not in line
+    assert "\n" not in line
+    assert "\r" not in line
     record = parse_record(lines)
     assert record is not None
     assert record.fields["xml"] == kept  # escaped onto one line, read back exactly
