@@ -85,9 +85,19 @@ def _record_problems(
                 )
             )
         elif not row.in_libvirt and row.deleted is None and row.entry is not None:
-            entry = next(e for e in entries if e.stamp == row.entry)
+            entry = _maker(entries, row)
             problems.append(_gone(domain, row.name, entry, hv, present))
     return problems
+
+
+def _maker(entries: Sequence[Entry], row: SnapRow) -> Entry:
+    """The record that made the row's snapshot: its stamp and the snapshot's name (several
+    snapshots are often taken within one minute, under one stamp)."""
+    return next(
+        e
+        for e in reversed(entries)
+        if e.stamp == row.entry and e.record is not None and e.record.fields.get("name") == row.name
+    )
 
 
 def _gone(domain: str, name: str, entry: Entry, hv: Hypervisor, present: set[str]) -> Problem:
