@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,9 @@ from worklog.store.logfile import LogFile
 from worklog.vm import actions
 from worklog.vm.actions import Services, SnapRequest, Target
 from worklog.vm.audit import audit
+from worklog.vm.factory import open_hypervisor
 from worklog.vm.fake import DEFAULT_URI, FakeHost
+from worklog.vm.libvirt_xml import record_xml
 
 PLAN = ".LOG\n10:19 2026-11-26\nGTD\n1, today\n1), mail\n"
 
@@ -184,3 +187,44 @@ def test_a_parent_libvirt_no_longer_has_is_left_out_of_the_redefine(tmp_path: Pa
         "with today's domain definition",
     )
     assert xml.findtext("creationTime") is not None
+
+
+def test_the_test_driver_takes_the_redefine_back_as_it_was(tmp_path: Path) -> None:
+    """libvirt's test driver: a snapshot taken and logged, then lost; the redefine the
+    audit writes out brings back the snapshot libvirt had (creation time, state, disks,
+    description), and the audit then finds it again."""
+    libvirt = pytest.importorskip("libvirt")
+    uri = "test:///default"  # one state while a connection is open: this test holds one
+    conn = libvirt.open(uri)
+    name = f"worklog-audit-{uuid.uuid4().hex[:8]}"
+    image = tmp_path / f"{name}.qcow2"
+    image.write_bytes(b"")
+    dom = conn.defineXML(
+        f"<domain type='test'><name>{name}</name><memory>65536</memory><os><type>hvm</type>"
+        "</os><devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+        f"<source file='{image}'/><target dev='vda'/></disk></devices></domain>"
+    )
+    dom.create()
+    try:
+        log_path = tmp_path / "work.LOG"
+        log_path.write_text(PLAN, encoding="utf-8")
+        log = LogFile(log_path)
+        services = Services(log, open_hypervisor, lambda: datetime(2026, 11, 26, 14, 5))
+        request = SnapRequest((Target(name, uri),), name="s1", description="before <it>")
+        assert actions.snap(request, services).failed == ()
+        libvirts = record_xml(dom.snapshotLookupByName("s1", 0).getXMLDesc(0))
+        record = log.load().doc.entries[-1].record
+        assert record is not None
+        assert record.fields["xml"] == libvirts  # the record keeps libvirt's own XML
+        dom.snapshotLookupByName("s1", 0).delete(0)  # the test driver: no metadata-only delete
+        (problem,) = audit(log, open_hypervisor, name, uri).problems
+        assert (problem.problem, problem.snapshot) == ("gone", "s1")
+        xml = shlex.split(problem.repair, comments=True)[7]
+        dom.snapshotCreateXML(xml, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE)
+        again = dom.snapshotLookupByName("s1", 0).getXMLDesc(0)
+        assert record_xml(again) == libvirts
+        assert audit(log, open_hypervisor, name, uri).problems == ()
+    finally:
+        dom.destroy()
+        dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+        conn.close()
