@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-SPEC_VERSION = "1.3"
+SPEC_VERSION = "1.4"
 
 __all__ = ["SPEC_VERSION", "parse"]
 
