@@ -155,6 +155,39 @@ def test_the_xml_field_is_one_line_and_reads_back_exactly() -> None:
                                        "memory", "disks", "cookie"]
 
 
+XML_TEXT = st.text(
+    st.characters(
+        blacklist_categories=("Cs",),
+        blacklist_characters="".join(
+            [chr(c) for c in range(32) if chr(c) not in "\t\n\r"] + ["\ufffe", "\uffff"]
+        ),
+    ),
+    max_size=40,
+)
+
+
+@given(description=XML_TEXT, path=XML_TEXT)
+def test_any_description_and_path_read_back_from_the_record_as_libvirt_had_them(
+    description: str, path: str
+) -> None:
+    root = ET.Element("domainsnapshot")
+    ET.SubElement(root, "name").text = "s"
+    ET.SubElement(root, "description").text = description
+    disk = ET.SubElement(ET.SubElement(root, "disks"), "disk", name="vda")
+    ET.SubElement(disk, "source", file=path)
+    ET.SubElement(root, "domain").text = "the definition"
+    ET.indent(root)
+    libvirts = ET.tostring(root, encoding="unicode")  # a carriage return left raw, as libvirt
+    lines = record_lines(replace(OK, xml=record_xml(libvirts)))
+    doc = doc_of(".LOG\n14:05 2026-11-26\nsnapshot, web01\n" + "\n".join(lines) + "\n")
+    (entry,) = doc.entries
+    assert entry.record is not None
+    back = ET.fromstring(entry.record.fields["xml"])
+    assert back.findtext("description") == description
+    assert back.find("disks/disk/source").get("file") == path  # type: ignore[union-attr]
+    assert back.find("domain") is None
+
+
 def canonical(root: ET.Element, tag: str) -> str:
     el = root.find(tag)
     assert el is not None
