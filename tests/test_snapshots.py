@@ -157,7 +157,7 @@ def test_the_xml_field_is_one_line_and_reads_back_exactly() -> None:
 
 XML_TEXT = st.text(
     st.characters(
-        blacklist_categories=("Cs",),
+        blacklist_categories=["Cs"],
         blacklist_characters="".join(
             [chr(c) for c in range(32) if chr(c) not in "\t\n\r"] + ["\ufffe", "\uffff"]
         ),
