@@ -5,7 +5,8 @@ Domains have disks (qcow2 or raw), snapshots (internal or external, with parents
 current one); failures come on demand (`fail`), URIs can be unreachable. Every call a
 hypervisor receives is kept in `FakeHost.calls`, so a test can tell that nothing was
 asked. The choices follow the libvirt backend: internal when every disk is qcow2 and
-neither disk-only nor quiesce is asked, else external (each disk moves to an overlay).
+neither disk-only nor quiesce is asked, else external (each disk moves to an overlay); a
+snapshot taken comes with its XML shaped as libvirt's `getXMLDesc` gives it.
 """
 
 from __future__ import annotations
