@@ -12,6 +12,7 @@ import contextlib
 import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -113,7 +114,14 @@ def test_snap_logs_each_target_and_stores_the_task(
         "result: ok\ndomain: legacy\nname: pre\nkind: external\n"
         "disks: vda /images/legacy-0.pre.qcow2\nduration: D s\n"
         f"uri: {DEFAULT_URI}\nfor: {TASK}\nconsistency: crash\n{HOST_FIELDS}"
-        "description: qemu 8.2 next"
+        "description: qemu 8.2 next\n"
+        # libvirt's XML of the snapshot, one line, without the domain's definition
+        "xml: <domainsnapshot><name>pre</name><description>worklog: qemu 8.2 next\\nfor: "
+        "see&quot;10:19 2026-11-26&quot; item 1: qemu 8.2 on web01</description>"
+        "<state>disk-snapshot</state><creationTime>1795694405"
+        '</creationTime><memory snapshot="no" /><disks><disk name="vda" snapshot="external">'
+        '<driver type="qcow2" /><source file="/images/legacy-0.pre.qcow2" /></disk></disks>'
+        "</domainsnapshot>"
     )
     assert "\nconsistency: memory\n" in sources(log)[0]  # internal, running: with its RAM
     stored = host.domains[DEFAULT_URI]["web01"].snapshots["pre"].description
@@ -272,6 +280,42 @@ def test_a_value_the_log_cannot_hold_stops_every_action_before_libvirt(
     assert caught.value.done == ()
     assert host.calls == []  # not even a connection
     assert cp1252_log.read_bytes() == before
+
+
+def test_a_disk_file_the_log_cannot_hold_stops_the_snapshot_before_libvirt(
+    services: Services, host: FakeHost, cp1252_log: Path
+) -> None:
+    """The files a snapshot record names (its `disks`, and its `xml`) are the planned
+    ones, checked before the snapshot: not found out after it, with no record."""
+    host.domains[DEFAULT_URI]["legacy"].disks[0].source = "/images/диск.img"
+    before = cp1252_log.read_bytes()
+    with pytest.raises(NothingDone) as caught:
+        actions.snap(SnapRequest((Target("legacy"),), name="pre"), services)
+    assert isinstance(caught.value.cause, TextDoesNotFit)
+    assert caught.value.cause.text == "disks: vda /images/диск.pre.qcow2"
+    assert ("snapshot", "legacy", "pre") not in host.calls
+    assert snapshots(host, "legacy") == []
+    assert cp1252_log.read_bytes() == before
+
+
+def test_the_xml_goes_in_as_character_references_where_the_log_lacks_a_character(
+    log: Path, cp1252_log: Path, host: FakeHost
+) -> None:
+    """Known only after the snapshot, the XML never stops its record: what the log's
+    encoding lacks is written as XML character references, the same XML to libvirt."""
+    made = ActionResult("snap", "web01", DEFAULT_URI, "s", ok=True,
+                        xml="<domainsnapshot><name>s</name><description>é 快</description>"
+                            "</domainsnapshot>")
+    services = Services(LogFile(cp1252_log), host, lambda: NOW)
+    fitted = actions.xml_that_fits(services, made)
+    assert fitted.xml == (
+        "<domainsnapshot><name>s</name><description>&#233; &#24555;</description>"
+        "</domainsnapshot>"
+    )
+    cp1252 = replace(made, xml=made.xml.replace(" 快", "") if made.xml else None)
+    assert actions.xml_that_fits(services, cp1252) == cp1252  # é fits cp1252: as it is
+    log.write_text(PLAN, encoding="utf-8")
+    assert actions.xml_that_fits(Services(LogFile(log), host, lambda: NOW), made) == made
 
 
 def test_what_a_record_takes_from_libvirt_is_checked_before_the_change(

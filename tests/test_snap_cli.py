@@ -114,9 +114,13 @@ def durations(text: str) -> str:
 
 
 def new_entries(log: Path) -> list[str]:
-    """The entries after the plan, as written (durations as `D s`)."""
+    """The entries after the plan, as written (durations as `D s`, libvirt's creation
+    times in the `xml` field as `T`: the test driver takes them from the clock)."""
     doc = parse(log.read_bytes())
-    return [durations(e.source.rstrip("\n")) for e in doc.entries[1:]]
+    return [
+        re.sub(r"<creationTime>\d+<", "<creationTime>T<", durations(e.source.rstrip("\n")))
+        for e in doc.entries[1:]
+    ]
 
 
 def exported(log: Path) -> list[dict[str, Any]]:
@@ -153,7 +157,12 @@ uri: {uri}
 for: {ACTIVE}
 consistency: memory
 {HOST}
-description: qemu 8.2 next"""
+description: qemu 8.2 next
+xml: <domainsnapshot><name>before-8.2</name><description>worklog: qemu 8.2 next\\nfor: \
+see&quot;10:19 2026-11-26&quot; item 2: qemu 8.2 on web01</description><state>running</state>\
+<parent><name>w-old</name></parent><creationTime>\
+T</creationTime><memory snapshot="internal" /><disks><disk name="vda" snapshot="internal" /><disk \
+name="vdb" snapshot="internal" /><disk name="hdc" snapshot="no" /></disks></domainsnapshot>"""
     ]
     last = exported(log)[-1]
     assert (last["kind"], last["tags"], last["links"]) == (
@@ -195,7 +204,11 @@ duration: D s
 uri: {uri}
 for: {ACTIVE}
 consistency: crash
-{HOST}"""
+{HOST}
+xml: <domainsnapshot><name>{name[1]}</name><description>worklog:\\nfor: see&quot;10:19 \
+2026-11-26&quot; item 2: qemu 8.2 on web01</description>\
+<state>shutoff</state><creationTime>T</creationTime><memory snapshot="no" /><disks><disk \
+name="vda" snapshot="internal" /></disks></domainsnapshot>"""
     )
 
 
@@ -368,7 +381,9 @@ def test_user_text_cannot_forge_entries(wl: Worklog, log: Path, uri: str) -> Non
         "worklog snap web01: ok, internal snapshot x\\n13:27 2014-02-10 of 2 disks in D s",
         "result: ok",
     ]
-    assert entry.endswith("\ndescription: </description><disks>\\n10:00 2026-11-26\\nGTD")
+    assert "\ndescription: </description><disks>\\n10:00 2026-11-26\\nGTD\nxml: " in entry
+    # in the XML too, the text is text: escaped by XML, then kept on one line
+    assert "<description>worklog: &lt;/description&gt;&lt;disks&gt;\\n10:00 2026-11-26" in entry
     last = exported(log)[-1]
     assert last["snapshot"]["name"] == HOSTILE_NAME
     record = parse(log.read_bytes()).entries[-1].record

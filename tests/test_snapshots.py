@@ -3,6 +3,7 @@ retention (actions.prune_candidates), the `snaps` join (listing) and its renderi
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from worklog.cli.snap_output import render_rows, row_json, task_error
 from worklog.config import Config
 from worklog.errors import UsageError
+from worklog.format.constructs import iter_links, parse_record
 from worklog.format.document import Document, Entry, parse
 from worklog.history.export import entry_record
 from worklog.history.timeline import Timeline
@@ -27,6 +29,7 @@ from worklog.vm.base import (
     SnapshotInfo,
 )
 from worklog.vm.factory import resolve_uri, split_target
+from worklog.vm.libvirt_xml import ascii_xml, record_xml
 from worklog.vm.listing import (
     SnapRow,
     join,
@@ -35,6 +38,7 @@ from worklog.vm.listing import (
     tree_order,
 )
 from worklog.vm.records import (
+    MAX_XML,
     connect_failure,
     listing_failure,
     record_lines,
@@ -64,6 +68,8 @@ OK = ActionResult(
     disks=DISKS,
     duration=0.0512,
     description='worklog: before the upgrade\nfor: see"10:19 2026-11-26" item 1: qemu 8.2',
+    xml='<domainsnapshot><name>web01-20261126-140512</name><creationTime>1795701912'
+    '</creationTime></domainsnapshot>',
 )
 
 
@@ -91,7 +97,128 @@ def test_record_of_an_internal_snapshot() -> None:
         "uri: qemu:///system",
         'for: see"10:19 2026-11-26" item 1: qemu 8.2',
         "description: before the upgrade",
+        "xml: <domainsnapshot><name>web01-20261126-140512</name><creationTime>1795701912"
+        "</creationTime></domainsnapshot>",
     ]
+
+
+LIBVIRT_XML = """<domainsnapshot>
+  <name>s1</name>
+  <description>worklog: a \\ b\r\nline "two" &lt;é快&gt;
+for: see"10:19 2026-11-26" item 1: qemu</description>
+  <state>disk-snapshot</state>
+  <creationTime>1795701912</creationTime>
+  <memory snapshot='no'/>
+  <disks>
+    <disk name='vda' snapshot='external' type='file'>
+      <driver type='qcow2'/>
+      <source file='/images/a b\\c.s1.qcow2'/>
+    </disk>
+  </disks>
+  <domain type='qemu'>
+    <name>web01</name>
+    <devices><disk type='file' device='disk'><source file='/images/a.qcow2'/></disk></devices>
+  </domain>
+  <inactiveDomain type='qemu'><name>web01</name></inactiveDomain>
+  <cookie>
+    <cpu mode='custom'><model>qemu64</model></cpu>
+  </cookie>
+</domainsnapshot>
+"""
+
+
+def test_the_xml_field_is_one_line_and_reads_back_exactly() -> None:
+    kept = record_xml(LIBVIRT_XML)
+    assert kept == (
+        '<domainsnapshot><name>s1</name><description>worklog: a \\ b&#13;\nline &quot;two&quot; '
+        '&lt;é快&gt;\nfor: see&quot;10:19 2026-11-26&quot; item 1: qemu</description>'
+        "<state>disk-snapshot</state><creationTime>1795701912</creationTime>"
+        '<memory snapshot="no" /><disks><disk name="vda" snapshot="external" type="file">'
+        '<driver type="qcow2" /><source file="/images/a b\\c.s1.qcow2" /></disk></disks>'
+        '<cookie><cpu mode="custom"><model>qemu64</model></cpu></cookie></domainsnapshot>'
+    )
+    lines = record_lines(replace(OK, xml=kept), task='see"10:19 2026-11-26" item 1: qemu')
+    (line,) = [line for line in lines if line.startswith("xml: ")]
+    assert line == lines[-1]  # the last field, being the longest
+    assert "\n" not in line
+    assert "\r" not in line
+    record = parse_record(lines)
+    assert record is not None
+    assert record.fields["xml"] == kept  # escaped onto one line, read back exactly
+    doc = doc_of(".LOG\n14:05 2026-11-26\nsnapshot, web01\n" + "\n".join(lines) + "\n")
+    assert doc.entries[0].record == record
+    assert [link.text for link in iter_links("\n".join(lines))] == [
+        'see"10:19 2026-11-26"'  # the `for` field's; the XML's is no second one
+    ]
+    # the same snapshot to an XML reader: libvirt's description, CR and all; its disks
+    original, back = ET.fromstring(LIBVIRT_XML.replace("\r", "&#13;")), ET.fromstring(kept)
+    assert back.findtext("description") == original.findtext("description")
+    assert "\r\n" in str(back.findtext("description"))
+    for tag in ("disks", "cookie", "memory", "creationTime"):
+        assert canonical(back, tag) == canonical(original, tag)
+    assert [el.tag for el in back] == ["name", "description", "state", "creationTime",
+                                       "memory", "disks", "cookie"]
+
+
+XML_TEXT = st.text(
+    st.characters(
+        blacklist_categories=["Cs"],
+        blacklist_characters="".join(
+            [chr(c) for c in range(32) if chr(c) not in "\t\n\r"] + ["\ufffe", "\uffff"]
+        ),
+    ),
+    max_size=40,
+)
+
+
+@given(description=XML_TEXT, path=XML_TEXT)
+def test_any_description_and_path_read_back_from_the_record_as_libvirt_had_them(
+    description: str, path: str
+) -> None:
+    root = ET.Element("domainsnapshot")
+    ET.SubElement(root, "name").text = "s"
+    ET.SubElement(root, "description").text = description
+    disk = ET.SubElement(ET.SubElement(root, "disks"), "disk", name="vda")
+    ET.SubElement(disk, "source", file=path)
+    ET.SubElement(root, "domain").text = "the definition"
+    ET.indent(root)
+    libvirts = ET.tostring(root, encoding="unicode")  # a carriage return left raw, as libvirt
+    lines = record_lines(replace(OK, xml=record_xml(libvirts)))
+    doc = doc_of(".LOG\n14:05 2026-11-26\nsnapshot, web01\n" + "\n".join(lines) + "\n")
+    (entry,) = doc.entries
+    assert entry.record is not None
+    back = ET.fromstring(entry.record.fields["xml"])
+    assert back.findtext("description") == description
+    assert back.find("disks/disk/source").get("file") == path  # type: ignore[union-attr]
+    assert back.find("domain") is None
+
+
+def canonical(root: ET.Element, tag: str) -> str:
+    el = root.find(tag)
+    assert el is not None
+    return ET.canonicalize(ET.tostring(el, encoding="unicode"), strip_text=True)
+
+
+def test_ascii_xml_is_the_same_xml() -> None:
+    kept = record_xml(LIBVIRT_XML)
+    plain = ascii_xml(kept)
+    assert plain.isascii()
+    assert "&lt;&#233;&#24555;&gt;" in plain
+    assert ET.tostring(ET.fromstring(plain)) == ET.tostring(ET.fromstring(kept))
+
+
+def test_xml_over_the_bound_is_left_out_and_the_record_says_so() -> None:
+    at_bound = "<a>" + "x" * (MAX_XML - 7) + "</a>"
+    assert record_lines(replace(OK, xml=at_bound))[-1] == f"xml: {at_bound}"
+    over = "<a>" + "\\" * (MAX_XML // 2) + "</a>"  # each backslash written as two
+    assert record_lines(replace(OK, xml=over))[-1] == (
+        f"xml-left-out: {MAX_XML + 7} characters, over the bound of {MAX_XML}"
+    )
+    assert record_lines(replace(OK, xml=None))[-1] == (
+        "xml-left-out: libvirt did not give the snapshot's XML"
+    )
+    failed = replace(OK, ok=False, error_name="VIR_ERR_NO_DOMAIN")
+    assert not [line for line in record_lines(failed) if line.startswith("xml")]
 
 
 def test_record_of_an_unknown_domain() -> None:

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import pytest
 
 from tests.cli_runner import Run, run_worklog
 from worklog.format.document import parse
-from worklog.vm.libvirt_xml import read_disks
+from worklog.vm.libvirt_xml import read_disks, record_xml
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
 
@@ -188,6 +189,8 @@ def test_audit_finds_each_drift_with_its_repair(
     assert wl("snap", domain, "--disk-only", "--name", "s1").code == 0
     s1_overlay = top_images(conn, domain)["vda"][0]
     dom = conn.lookupByName(domain)
+    libvirts = record_xml(dom.snapshotLookupByName("s1", 0).getXMLDesc(0))
+    assert parse(log.read_bytes()).entries[-1].record.fields["xml"] == libvirts  # type: ignore[union-attr]
     # drift 1: metadata deleted behind worklog's back (the overlay stays in the chain)
     dom.snapshotLookupByName("s1", 0).delete(libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
     # drift 2: a snapshot made outside worklog
@@ -216,8 +219,11 @@ def test_audit_finds_each_drift_with_its_repair(
     # the repair of `gone` brings the metadata back
     repair = problems[0]["repair"]
     assert repair.startswith(f"virsh snapshot-create {domain} --redefine --xmlfile /dev/stdin")
+    assert repair.endswith("  # libvirt's XML kept in the record, with today's domain definition")
     done = subprocess.run(["bash", "-c", repair], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+    # back as libvirt had it: creation time, state, disks and their overlays, description
+    assert record_xml(dom.snapshotLookupByName("s1", 0).getXMLDesc(0)) == libvirts
     left = [("not-logged", "outside", None), ("unused-overlay", None, stray)]
     again = json.loads(wl("snaps", domain, "--audit", "--json").out)
     assert [(p["problem"], p["snapshot"], p["file"]) for p in again] == left
@@ -229,6 +235,38 @@ def test_audit_finds_each_drift_with_its_repair(
         ("missing-file", None, base),
         *left[1:],
     ]
+
+
+def test_a_record_from_before_records_kept_the_xml_is_repaired_by_a_rebuild(
+    wl: Worklog, conn: Any, make_domain: MakeDomain, log: Path
+) -> None:
+    """Two disks (qcow2 and raw), an external snapshot logged by a worklog whose records
+    held no `xml`, its metadata lost: the audit rebuilds the XML from the record's fields
+    and libvirt takes it back, with the overlays of the record and the record's stamp
+    as the creation time."""
+    domain = make_domain("qcow2", "raw")
+    assert wl("snap", domain, "--disk-only", "--name", "s1").code == 0
+    overlays = {t: p for t, (p, _) in top_images(conn, domain).items()}
+    text = log.read_text(encoding="utf-8")
+    log.write_text(re.sub(r"^xml: .*\n", "", text, flags=re.MULTILINE), encoding="utf-8")
+    dom = conn.lookupByName(domain)
+    dom.snapshotLookupByName("s1", 0).delete(libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
+    problems = json.loads(wl("snaps", domain, "--audit", "--json").out)
+    gone = [p for p in problems if p["problem"] == "gone"]
+    assert [p["snapshot"] for p in gone] == ["s1"]
+    repair = gone[0]["repair"]
+    assert repair.endswith(
+        "  # rebuilt from the record's fields (it predates records keeping the XML), "
+        "with today's domain definition"
+    )
+    done = subprocess.run(["bash", "-c", repair], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    back = ET.fromstring(dom.snapshotLookupByName("s1", 0).getXMLDesc(0))
+    assert {d.get("name"): d.find("source").get("file")  # type: ignore[union-attr]
+            for d in back.iterfind("disks/disk")} == overlays
+    stamp = parse(log.read_bytes()).entries[-1].stamp.when
+    assert back.findtext("creationTime") == str(int(stamp.timestamp()))
+    assert json.loads(wl("snaps", domain, "--audit", "--json").out) == []
 
 
 def test_the_audit_reads_a_chain_libvirt_does_not_report(

@@ -91,7 +91,11 @@ def durations(text: str) -> str:
 
 
 def new_entries(log: Path) -> list[str]:
-    return [durations(e.source.rstrip("\n")) for e in parse(log.read_bytes()).entries[1:]]
+    """The entries after the plan (durations as `D s`, libvirt's creation times as `T`)."""
+    return [
+        re.sub(r"<creationTime>\d+<", "<creationTime>T<", durations(e.source.rstrip("\n")))
+        for e in parse(log.read_bytes()).entries[1:]
+    ]
 
 
 def host_fields(conn: Any) -> str:
@@ -309,7 +313,11 @@ duration: D s
 uri: {URI}
 for: {TASK}
 consistency: crash
-{host_fields(conn)}"""
+{host_fields(conn)}
+xml: <domainsnapshot><name>ext</name><description>worklog:\\nfor: see&quot;10:19 2026-11-26&quot; \
+item 1: qemu 8.2 on the lab VMs</description><state>disk-snapshot</state><creationTime>T\
+</creationTime><memory snapshot="no" /><disks><disk name="vda" snapshot="external" type="file">\
+<driver type="qcow2" /><source file="{overlay}" /></disk></disks></domainsnapshot>"""
     )
     assert entries[-1].split("\n")[2] == (
         f"worklog snap-delete {domain}: ok, deleted external snapshot ext in D s"

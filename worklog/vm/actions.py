@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+from worklog.errors import LogFileError
 from worklog.vm.base import (
     Action,
     ActionResult,
@@ -24,7 +25,7 @@ from worklog.vm.base import (
     snapshot_kind,
 )
 from worklog.vm.factory import Connections
-from worklog.vm.libvirt_xml import plan_disks
+from worklog.vm.libvirt_xml import ascii_xml, plan_disks
 from worklog.vm.preflight import check_change, check_snap
 from worklog.vm.prune import prune_after_snap
 from worklog.vm.records import connect_failure, refusal
@@ -134,7 +135,20 @@ def _snap_one(
             now=services.clock(),
             freeze_timeout=request.freeze_timeout,
         )
-    return replace(result, host=host, notes=checked.notes + result.notes)
+    return xml_that_fits(services, replace(result, host=host, notes=checked.notes + result.notes))
+
+
+def xml_that_fits(services: Services, result: ActionResult) -> ActionResult:
+    """The snapshot's XML as the log can hold it: known only now, after the snapshot, so a
+    character the log's encoding lacks (its other texts were checked before) goes in as
+    an XML character reference, which libvirt reads back as the same character."""
+    if result.xml is None or result.xml.isascii():
+        return result
+    try:
+        services.log.check_fits([result.xml])
+    except LogFileError:
+        return replace(result, xml=ascii_xml(result.xml))
+    return result
 
 
 def _preflight_snap(
@@ -156,16 +170,17 @@ def _preflight_snap(
         force_internal=request.force_internal,
     )
     plan = plan_disks(disks, kind, request.name or domain)
+    base = replace(base, kind=kind, disks=plan)  # its disks' files must fit the log too
     refused = check_snap(kind, plan, infos, hv.free_space)
     if refused is not None:
-        return refusal(replace(base, kind=kind, disks=plan), refused)
+        return refusal(base, refused)
     if not request.quiesce:
         return base
     silent = hv.agent_ping(domain, request.ping_timeout)
     if silent is None:
         return base
     if not request.quiesce_preferred:
-        return refusal(replace(base, kind=kind, disks=plan), f"--quiesce: {silent}")
+        return refusal(base, f"--quiesce: {silent}")
     return replace(base, notes=(f"quiesce preferred: {silent}; crash-consistent instead",))
 
 

@@ -6,7 +6,8 @@ that repairs it. The kinds: a snapshot nobody logged (`not-logged`), a record of
 snapshot that is gone without a record of its deletion (`gone`), an overlay file no chain
 uses (`unused-overlay`), a chain whose file is missing (`missing-file`), an overlay in a
 chain that no snapshot's metadata names (`no-metadata`). A `gone` snapshot whose files
-are still there can be brought back: the repair redefines it from what its record holds.
+are still there can be brought back: the repair redefines it from libvirt's XML that its
+record keeps (records written before they kept it: rebuilt from their fields).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def _record_problems(
     domain: str, rows: Sequence[SnapRow], entries: Sequence[Entry], hv: Hypervisor
 ) -> list[Problem]:
     problems: list[Problem] = []
+    present = {row.name for row in rows if row.in_libvirt}
     for row in rows:
         if row.in_libvirt and not row.in_log:
             problems.append(
@@ -85,12 +87,26 @@ def _record_problems(
                 )
             )
         elif not row.in_libvirt and row.deleted is None and row.entry is not None:
-            entry = next(e for e in entries if e.stamp == row.entry)
-            problems.append(_gone(domain, row.name, entry, hv))
+            entry = _maker(entries, row)
+            problems.append(_gone(domain, row.name, entry, hv, present))
     return problems
 
 
-def _gone(domain: str, name: str, entry: Entry, hv: Hypervisor) -> Problem:
+def _maker(entries: Sequence[Entry], row: SnapRow) -> Entry:
+    """The record that made the row's snapshot: its stamp and the snapshot's name (several
+    snapshots are often taken within one minute, under one stamp)."""
+    return next(
+        e
+        for e in reversed(entries)
+        if e.stamp == row.entry and e.record is not None and e.record.fields.get("name") == row.name
+    )
+
+
+def _gone(domain: str, name: str, entry: Entry, hv: Hypervisor, present: set[str]) -> Problem:
+    """The redefine of a snapshot whose metadata is lost: from the XML its record keeps
+    (libvirt's own), else (a record written before records kept it, or one that left it
+    out) rebuilt from the record's fields; with today's domain definition either way, as
+    libvirt will not redefine without one."""
     record = entry.record
     fields = record.fields if record is not None else {}
     disks = _record_disks(fields.get("disks", ""))
@@ -98,12 +114,46 @@ def _gone(domain: str, name: str, entry: Entry, hv: Hypervisor) -> Problem:
     if missing:
         repair = f"nothing to redefine: {missing[0]} is gone, the snapshot cannot come back"
         return Problem("gone", domain, name, missing[0], repair)
-    created = int(entry.stamp.when.timestamp())  # the record's stamp: when it was taken
-    kind = fields.get("kind", "internal")
-    xml = redefine_xml(name, kind, disks, fields.get("description"), created)
+    kept = _kept_xml(fields["xml"], present) if "xml" in fields else None
+    if kept is not None:
+        xml, why = kept
+    else:
+        created = int(entry.stamp.when.timestamp())  # the record's stamp: when it was taken
+        kind = fields.get("kind", "internal")
+        xml = redefine_xml(name, kind, disks, fields.get("description"), created)
+        why = f"rebuilt from the record's fields ({_no_xml(fields)})"
     xml = _with_domain(xml, hv.domain_xml(domain), disks, hv.disks(domain, chains=True))
-    repair = f"virsh snapshot-create {_q(domain)} --redefine --xmlfile /dev/stdin <<< {_q(xml)}"
+    repair = (
+        f"virsh snapshot-create {_q(domain)} --redefine --xmlfile /dev/stdin <<< {_q(xml)}"
+        f"  # {why}, with today's domain definition"
+    )
     return Problem("gone", domain, name, None, repair)
+
+
+def _no_xml(fields: dict[str, str]) -> str:
+    if "xml" in fields:
+        return "its xml field is not XML"
+    if "xml-left-out" in fields:
+        return "its XML was left out"
+    return "it predates records keeping the XML"
+
+
+def _kept_xml(kept: str, present: set[str]) -> tuple[str, str] | None:
+    """The record's XML, without its parent when libvirt no longer has that (libvirt
+    refuses a redefine naming a parent it does not know), and what was done; None when
+    the field is not a snapshot's XML (edited by hand)."""
+    try:
+        root = ET.fromstring(kept)
+    except ET.ParseError:
+        return None
+    if root.tag != "domainsnapshot":
+        return None
+    parent = root.find("parent")
+    if parent is None or parent.findtext("name") in present:
+        return kept, "libvirt's XML kept in the record"
+    root.remove(parent)
+    why = "libvirt's XML kept in the record, without its parent snapshot (gone)"
+    return ET.tostring(root, encoding="unicode").replace("\r", "&#13;"), why
 
 
 def _record_disks(value: str) -> list[tuple[str, str]]:
@@ -162,7 +212,7 @@ def _with_domain(
             for store in disk.findall("backingStore"):
                 disk.remove(store)
     root.append(domain)
-    return ET.tostring(root, encoding="unicode")
+    return ET.tostring(root, encoding="unicode").replace("\r", "&#13;")
 
 
 def _chain_problems(

@@ -118,6 +118,9 @@ class ActionResult:
     notes: tuple[str, ...] = ()  # what the action chose along the way, in plain words
     freed: int | None = None  # bytes a deletion freed (None: not measured)
     host: HostInfo | None = None
+    #: a snapshot made: libvirt's XML of it read back after the snapshot, in the form its
+    #: record keeps (`libvirt_xml.record_xml`); None when libvirt did not give it
+    xml: str | None = None
 
 
 class Hypervisor(Protocol):
@@ -146,7 +149,8 @@ class Hypervisor(Protocol):
         passes the clock of its stamps). Raises ValueError only for contradictory
         arguments (force_internal with disk_only or quiesce). With quiesce the guest's
         file systems are frozen (the agent given ``freeze_timeout`` seconds to answer)
-        and thawed whatever happens; the result says for how long."""
+        and thawed whatever happens; the result says for how long. A snapshot taken: the
+        result's ``xml`` is libvirt's XML of it, read back, in its record's form."""
         ...
 
     def list_snapshots(self, domain: str) -> list[SnapshotInfo]:

@@ -5,12 +5,14 @@ Domains have disks (qcow2 or raw), snapshots (internal or external, with parents
 current one); failures come on demand (`fail`), URIs can be unreachable. Every call a
 hypervisor receives is kept in `FakeHost.calls`, so a test can tell that nothing was
 asked. The choices follow the libvirt backend: internal when every disk is qcow2 and
-neither disk-only nor quiesce is asked, else external (each disk moves to an overlay).
+neither disk-only nor quiesce is asked, else external (each disk moves to an overlay); a
+snapshot taken comes with its XML shaped as libvirt's `getXMLDesc` gives it.
 """
 
 from __future__ import annotations
 
 import os
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -29,7 +31,7 @@ from worklog.vm.base import (
     default_snapshot_name,
     snapshot_kind,
 )
-from worklog.vm.libvirt_xml import DomainDisk, plan_disks
+from worklog.vm.libvirt_xml import DomainDisk, plan_disks, record_xml
 
 DEFAULT_URI = "fake:///default"
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -214,6 +216,7 @@ class FakeHypervisor:
             consistency = "memory"
         result = replace(result, consistency=consistency, frozen=0.0 if quiesce else None)
         made = FakeSnapshot(name, self.host.now(), description, dom.current, kind, disks)
+        result = replace(result, xml=record_xml(_libvirt_xml(made, dom)))
         dom.snapshots[name] = made
         dom.current = name
         if kind == "external":
@@ -305,12 +308,10 @@ class FakeHypervisor:
         return self.host.free.get(folder, 1 << 40)
 
     def domain_xml(self, domain: str) -> str:
-        disks = "".join(
-            f"<disk type='file' device='disk'><source file='{d.source}'/>"
-            f"<target dev='{d.target}'/></disk>"
-            for d in self.disks(domain)
-        )
-        return f"<domain type='fake'><name>{domain}</name><devices>{disks}</devices></domain>"
+        self.disks(domain)  # the domain must exist
+        dom = self._domain(domain)
+        assert dom is not None
+        return ET.tostring(_definition(dom), encoding="unicode")
 
     def exists(self, path: str) -> bool | None:
         return path in self.host.files if self.host.files is not None else None
@@ -331,3 +332,41 @@ class FakeHypervisor:
 
     def job_progress(self, domain: str) -> float | None:
         return None
+
+
+def _definition(dom: FakeDomain) -> ET.Element:
+    """The domain's definition as libvirt's `<domain>` shows its disks."""
+    root = ET.Element("domain", type="fake")
+    ET.SubElement(root, "name").text = dom.name
+    devices = ET.SubElement(root, "devices")
+    for disk in dom.disks:
+        el = ET.SubElement(devices, "disk", type="file", device="disk")
+        ET.SubElement(el, "driver", name="qemu", type=disk.format)
+        ET.SubElement(el, "source", file=disk.source)
+        ET.SubElement(el, "target", dev=disk.target)
+    return root
+
+
+def _libvirt_xml(snap: FakeSnapshot, dom: FakeDomain) -> str:
+    """The snapshot as libvirt's ``getXMLDesc`` gives it just after it was taken: indented,
+    with the domain's definition at that time."""
+    root = ET.Element("domainsnapshot")
+    ET.SubElement(root, "name").text = snap.name
+    if snap.description:
+        ET.SubElement(root, "description").text = snap.description
+    running = "running" if dom.running else "shutoff"
+    ET.SubElement(root, "state").text = "disk-snapshot" if snap.kind == "external" else running
+    if snap.parent is not None:
+        ET.SubElement(ET.SubElement(root, "parent"), "name").text = snap.parent
+    ET.SubElement(root, "creationTime").text = str(int(snap.created.timestamp()))
+    memory = "internal" if snap.kind == "internal" and dom.running else "no"
+    ET.SubElement(root, "memory", snapshot=memory)
+    disks = ET.SubElement(root, "disks")
+    for disk in snap.disks:
+        el = ET.SubElement(disks, "disk", name=disk.target, snapshot=disk.snapshot)
+        if disk.snapshot == "external" and disk.source is not None:
+            ET.SubElement(el, "driver", type="qcow2")
+            ET.SubElement(el, "source", file=disk.source)
+    root.append(_definition(dom))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode").replace("\r", "&#13;")

@@ -36,6 +36,7 @@ from worklog.vm.libvirt_xml import (
     parse_snapshot_xml,
     plan_disks,
     read_disks,
+    record_xml,
     snapshot_xml,
     switched_targets,
 )
@@ -148,25 +149,31 @@ class LibvirtHypervisor(HostReads):
                 duration=time.monotonic() - start,
                 **error_fields(err, action="snap", kind=kind, quiesce=quiesce),
             )
-        done = self._created_disks(snap, disks) or planned
+        done, made_xml = self._created(snap, disks)
         return replace(
             result,
             name=name,
             ok=True,
             kind=kind,
-            disks=done,
+            disks=done or planned,
+            xml=made_xml,
             duration=time.monotonic() - start,
             consistency=_consistency(kind, running=running, frozen=quiesce),
             frozen=frozen.seconds if quiesce else None,
         )
 
-    def _created_disks(self, snap: Any, disks: list[DomainDisk]) -> tuple[DiskSnapshot, ...]:
-        """What libvirt actually did to each disk, read back from the snapshot XML."""
+    @staticmethod
+    def _created(
+        snap: Any, disks: list[DomainDisk]
+    ) -> tuple[tuple[DiskSnapshot, ...], str | None]:
+        """What libvirt actually did to each disk, and the snapshot's XML as its record
+        keeps it, read back from libvirt; ((), None) when libvirt does not give it."""
         try:
             xml = str(snap.getXMLDesc(0))
         except libvirt.libvirtError:
-            return ()
-        return parse_snapshot_xml(xml, {d.target: d.source for d in disks}).disks
+            return (), None
+        done = parse_snapshot_xml(xml, {d.target: d.source for d in disks}).disks
+        return done, record_xml(xml)
 
     @staticmethod
     def _switched_disks(dom: Any, before: list[DomainDisk]) -> tuple[str, ...]:

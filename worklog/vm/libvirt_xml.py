@@ -126,6 +126,41 @@ class SnapshotXml:
     disks: tuple[DiskSnapshot, ...]
 
 
+#: The elements of libvirt's snapshot XML a record leaves out: the domain's definitions
+#: when the snapshot was taken (most of the XML; the repair puts today's back).
+_DEFINITIONS = ("domain", "inactiveDomain")
+_XML_BLANKS = " \t\r\n"
+_TEXT_RE = re.compile(r">[^<]+<")
+
+
+def record_xml(xml: str) -> str:
+    """libvirt's `<domainsnapshot>` (``getXMLDesc``) as a snapshot record keeps it (FORMAT.md
+    VII): without ``<domain>`` and ``<inactiveDomain>``, without the blanks between
+    elements; every other element, attribute and text as libvirt wrote it, a carriage
+    return in a text as ``&#13;`` and a ``"`` as ``&quot;`` (the description's
+    ``for: see"STAMP"`` is no second cross-reference of the record, FORMAT.md C4).
+    Raises ET.ParseError on text that is not XML."""
+    root = ET.fromstring(xml.replace("\r", "&#13;"))
+    for tag in _DEFINITIONS:
+        for el in root.findall(tag):
+            root.remove(el)
+    for el in root.iter():
+        if len(el) and el.text is not None and not el.text.strip(_XML_BLANKS):
+            el.text = None
+        if el.tail is not None and not el.tail.strip(_XML_BLANKS):
+            el.tail = None
+    text = ET.tostring(root, encoding="unicode").replace("\r", "&#13;")
+    # ElementTree writes < and > inside attribute values as &lt; &gt;: between > and <
+    # there is only text
+    return _TEXT_RE.sub(lambda m: m.group().replace('"', "&quot;"), text)
+
+
+def ascii_xml(xml: str) -> str:
+    """The same XML in ASCII: each other character as a character reference (`&#1076;`),
+    which an XML reader takes as that character (for a log whose encoding lacks it)."""
+    return re.sub(r"[^\x00-\x7f]", lambda m: f"&#{ord(m.group())};", xml)
+
+
 def parse_snapshot_xml(xml: str, disk_sources: dict[str, str | None]) -> SnapshotXml:
     """Read a snapshot's XML; `disk_sources` (target -> image) restricts and completes disks."""
     root = ET.fromstring(xml.replace("\r", "&#13;"))  # libvirt writes CR raw; parsing eats it

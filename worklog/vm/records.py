@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from worklog.format.constructs import format_record, format_tags, parse_tags_line
+from worklog.format.constructs import escape_value, format_record, format_tags, parse_tags_line
 from worklog.vm.base import (
     Action,
     ActionResult,
@@ -18,6 +18,9 @@ from worklog.vm.base import (
 from worklog.vm.tasks import split_description
 
 TAG = "snapshot"
+#: The most characters the `xml` field's value takes, as written (escaped): larger, the
+#: field is left out and `xml-left-out` says so (FORMAT.md VII).
+MAX_XML = 8192
 
 # --- the record -------------------------------------------------------------------------
 
@@ -106,6 +109,7 @@ def record_lines(
         fields.append(("description", text))
     if not result.ok:
         fields.extend(_error_fields(result))
+    fields.extend(xml_fields(result))
     return format_record(
         result.action,
         headline_subject(result.domain),
@@ -131,6 +135,19 @@ def _new_fields(result: ActionResult) -> list[tuple[str, str]]:
         fields.append(("libvirt", version_text(host.libvirt)))
         fields.append(("hypervisor", f"{host.hypervisor} {version_text(host.hypervisor_version)}"))
     return fields
+
+
+def xml_fields(result: ActionResult) -> list[tuple[str, str]]:
+    """A snapshot made: `xml`, libvirt's XML of it (the last field, being the longest), or
+    `xml-left-out` and why: over `MAX_XML`, or libvirt did not give it."""
+    if result.action != "snap" or not result.ok:
+        return []
+    if result.xml is None:
+        return [("xml-left-out", "libvirt did not give the snapshot's XML")]
+    size = len(escape_value(result.xml))
+    if size > MAX_XML:
+        return [("xml-left-out", f"{size} characters, over the bound of {MAX_XML}")]
+    return [("xml", result.xml)]
 
 
 def refusal(planned: ActionResult, text: str) -> ActionResult:
