@@ -146,6 +146,56 @@ def test_external_delete_needs_libvirt_9_and_is_refused_before(
     assert "\npreflight: refused\n" in text
 
 
+def _external(host: FakeHost) -> tuple[str, str]:
+    """web02 (raw) with two worklog snapshots, e1 and e2: e1's overlay and the image
+    under it."""
+    host.add_domain("web02", "raw")
+    base = host.domains[DEFAULT_URI]["web02"].disks[0].source
+    host.add_snapshot("web02", "e1", "worklog:")
+    overlay = host.domains[DEFAULT_URI]["web02"].disks[0].source
+    host.add_snapshot("web02", "e2", "worklog:", disk_only=True)
+    assert base is not None
+    assert overlay is not None
+    return overlay, base
+
+
+def test_merge_back_needs_room_for_the_overlay_under_it(
+    host: FakeHost, services: Services
+) -> None:
+    """Deleting e1 commits its overlay into the image under it: that folder must have
+    the overlay's bytes free, else prune refuses and logs it, libvirt never asked."""
+    overlay, base = _external(host)
+    host.sizes[overlay] = 300 * 1024 * 1024
+    host.free[os.path.dirname(base)] = 200 * 1024 * 1024
+    done = prune(PruneRequest((Target("web02"),), Policy(last=1)), services)
+    (logged,) = done.outcome.logged
+    assert logged.result.plain_error == (
+        f"too little free space in {os.path.dirname(base)} to merge {overlay} back into "
+        f"{os.path.basename(base)}: 200 MiB free, 300 MiB needed"
+    )
+    assert ("delete", "web02", "e1") not in host.calls
+    assert list(host.domains[DEFAULT_URI]["web02"].snapshots) == ["e1", "e2"]
+    text = services.log.path.read_text(encoding="utf-8")
+    assert "\npreflight: refused\n" in text
+    host.free[os.path.dirname(base)] = 300 * 1024 * 1024
+    done = prune(PruneRequest((Target("web02"),), Policy(last=1)), services)
+    assert [(i.result.name, i.result.ok) for i in done.outcome.logged] == [("e1", True)]
+
+
+def test_snap_delete_checks_the_merge_too(host: FakeHost, services: Services) -> None:
+    overlay, base = _external(host)
+    host.sizes[overlay] = 2 * 1024 * 1024 * 1024
+    host.free[os.path.dirname(base)] = 1024
+    done = actions.delete(Target("web02"), "e1", services)
+    (logged,) = done.logged
+    assert (logged.result.ok, logged.result.plain_error) == (False, (
+        f"too little free space in {os.path.dirname(base)} to merge {overlay} back into "
+        f"{os.path.basename(base)}: 0 MiB free, 2048 MiB needed"))
+    assert "e1" in host.domains[DEFAULT_URI]["web02"].snapshots
+    host.sizes.clear()  # what the host cannot tell is not refused
+    assert actions.delete(Target("web02"), "e1", services).logged[0].result.ok
+
+
 # --- preflight of snap ------------------------------------------------------------------
 
 

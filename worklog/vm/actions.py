@@ -26,7 +26,7 @@ from worklog.vm.base import (
 )
 from worklog.vm.factory import Connections
 from worklog.vm.libvirt_xml import ascii_xml, plan_disks
-from worklog.vm.preflight import check_change, check_snap
+from worklog.vm.preflight import check_change, check_merge_space, check_snap, merge_chains
 from worklog.vm.prune import prune_after_snap
 from worklog.vm.records import connect_failure, refusal
 from worklog.vm.retention import Policy, decide
@@ -284,6 +284,9 @@ def _on_snapshot(
             planned = replace(_planned(action, hv.uri, info), host=host)
             _check_records(services, action, [(planned, ())], task)
             refused = check_change(action, info, infos, host)
+            if refused is None and action == "snap-delete" and info.kind == "external":
+                refused = check_merge_space(info, merge_chains(hv, domain), hv.free_space,
+                                            hv.allocated)
             if refused is not None:
                 recorder.record(refusal(planned, refused), task)
                 return recorder.outcome()

@@ -177,6 +177,11 @@ class Hypervisor(Protocol):
         """Bytes free in ``folder`` on the host; None when it cannot be told from here."""
         ...
 
+    def allocated(self, path: str) -> int | None:
+        """Bytes the file takes on the host's disk; None when it cannot be told from
+        here."""
+        ...
+
     def domain_xml(self, domain: str) -> str:
         """The domain's persistent definition. Raises HypervisorCallError."""
         ...

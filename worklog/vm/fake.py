@@ -103,6 +103,7 @@ class FakeHost:
         self.host = HostInfo("fakehost", (9, 0, 0), "QEMU", (7, 2, 0))
         self.free: dict[str, int] = {}  # folder -> bytes free (absent: plenty)
         self.files: set[str] | None = None  # the host's files (None: cannot be seen)
+        self.sizes: dict[str, int] = {}  # file -> bytes it takes (absent: cannot be told)
 
     def now(self) -> datetime:
         """The host's clock: one second further at each reading."""
@@ -119,11 +120,12 @@ class FakeHost:
         return domain
 
     def add_snapshot(
-        self, domain: str, name: str, description: str | None = None, *, uri: str | None = None
+        self, domain: str, name: str, description: str | None = None, *, uri: str | None = None,
+        disk_only: bool = False,
     ) -> None:
         """A snapshot made outside worklog (or by it: a description starting `worklog:`)."""
         hv = FakeHypervisor(self, uri or DEFAULT_URI)
-        result = hv.snapshot(domain, name=name, description=description)
+        result = hv.snapshot(domain, name=name, description=description, disk_only=disk_only)
         self.calls.pop()
         if not result.ok:
             raise ValueError(f"cannot add {name}: {result.plain_error}")
@@ -306,6 +308,10 @@ class FakeHypervisor:
     def free_space(self, folder: str) -> int | None:
         self.host.calls.append(("free_space", folder))
         return self.host.free.get(folder, 1 << 40)
+
+    def allocated(self, path: str) -> int | None:
+        self.host.calls.append(("allocated", path))
+        return self.host.sizes.get(path)
 
     def domain_xml(self, domain: str) -> str:
         self.disks(domain)  # the domain must exist

@@ -180,6 +180,19 @@ class HostReads:
             return None
         return None
 
+    def allocated(self, path: str) -> int | None:
+        """The file's blocks when the host is this machine, else the allocation of the
+        storage volume it is, if any."""
+        if self._is_local():
+            try:
+                return os.stat(path).st_blocks * 512
+            except OSError:
+                return None
+        try:
+            return int(self._conn.storageVolLookupByPath(path).info()[2])
+        except libvirt.libvirtError:
+            return None
+
     def agent_ping(self, domain: str, timeout: int) -> str | None:
         try:
             import libvirt_qemu  # noqa: PLC0415  (the QEMU-only API)

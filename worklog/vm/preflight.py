@@ -6,12 +6,16 @@ plain words (or None) out. The use cases log a refusal as the action's failed re
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable, Sequence
 
 from worklog.vm.base import (
     DiskSnapshot,
+    DomainDiskInfo,
     HostInfo,
+    Hypervisor,
+    HypervisorCallError,
     SnapshotInfo,
     SnapshotKind,
     version_text,
@@ -97,3 +101,48 @@ def check_change(
     targets = {d.target for d in info.disks}
     mixed = [t for t in mixed_disks(infos) if t in targets]
     return _mixed_refusal(mixed) if mixed else None
+
+
+def _under(disks: Iterable[DomainDiskInfo]) -> dict[str, str]:
+    """Each image of the disks' chains -> the image right under it."""
+    under: dict[str, str] = {}
+    for disk in disks:
+        chain = [p for p in (disk.source, *disk.backing) if p]
+        under.update(itertools.pairwise(chain))
+    return under
+
+
+def check_merge_space(
+    info: SnapshotInfo,
+    disks: Sequence[DomainDiskInfo],
+    free_space: Callable[[str], int | None],
+    allocated: Callable[[str], int | None],
+) -> str | None:
+    """Deleting an external snapshot commits each overlay it made into the image under
+    it: that image's folder must have room for the overlay's data (when the host can
+    tell both)."""
+    if info.kind != "external":
+        return None
+    under = _under(disks)
+    for disk in info.disks:
+        base = under.get(disk.source or "") if disk.snapshot == "external" else None
+        if base is None or disk.source is None:
+            continue
+        need, folder = allocated(disk.source), os.path.dirname(base)
+        free = free_space(folder) if need else None
+        if need is not None and free is not None and free < need:
+            return (
+                f"too little free space in {folder} to merge {disk.source} back into "
+                f"{os.path.basename(base)}: {free // (1024 * 1024)} MiB free, "
+                f"{-(-need // (1024 * 1024))} MiB needed"
+            )
+    return None
+
+
+def merge_chains(hv: Hypervisor, domain: str) -> list[DomainDiskInfo]:
+    """The domain's disks with their chains, for ``check_merge_space``; none when
+    libvirt cannot give them (the deletion then fails or succeeds on its own)."""
+    try:
+        return hv.disks(domain, chains=True)
+    except HypervisorCallError:
+        return []

@@ -15,12 +15,13 @@ from worklog.history.timeline import Timeline, log_timeline
 from worklog.vm.base import (
     ActionResult,
     ConnectError,
+    DomainDiskInfo,
     Hypervisor,
     HypervisorCallError,
     SnapshotInfo,
 )
 from worklog.vm.factory import Connections
-from worklog.vm.preflight import check_change
+from worklog.vm.preflight import check_change, check_merge_space, merge_chains
 from worklog.vm.records import connect_failure, listing_failure, refusal
 from worklog.vm.retention import Decision, Policy, decide
 from worklog.vm.tasks import split_description, task_is_open
@@ -145,13 +146,19 @@ class _Job:
         host = host_of(self.hv)
         planned = [(_planned("snap-prune", self.hv.uri, info), self.extra) for info in doomed]
         _check_records(self.services, "snap-prune", planned, self.task, self.recorder.logged)
+        disks: list[DomainDiskInfo] | None = None
         for info in doomed:
             refused = check_change("snap-prune", info, infos, host)
+            if refused is None and info.kind == "external":
+                disks = merge_chains(self.hv, self.domain) if disks is None else disks
+                refused = check_merge_space(info, disks, self.hv.free_space,
+                                            self.hv.allocated)
             if refused is not None:
                 result = refusal(_planned("snap-prune", self.hv.uri, info), refused)
             else:
                 result = replace(self.hv.delete(self.domain, info.name), action="snap-prune")
                 infos = [i for i in infos if i.name != info.name or not result.ok]
+                disks = None  # a merge changed the chains
             self.recorder.record(replace(result, host=host), self.task, self.extra)
 
 
