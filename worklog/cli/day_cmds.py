@@ -8,7 +8,6 @@ need (``LogFile.load_tail``), and change the day's plan entry in place through
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -27,6 +26,7 @@ from worklog.errors import UsageError, WorklogError
 from worklog.format import items as it
 from worklog.format.dates import parse_day
 from worklog.format.document import Document, Entry
+from worklog.format.patterns import lazy
 from worklog.format.writer import Style, render_append
 from worklog.store.logfile import LogFile, Tail
 
@@ -86,7 +86,7 @@ def _write(log: LogFile, tail: Tail, new_text: str) -> None:
     log.replace_tail(tail, new_text)
 
 
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_SURROGATE_RE = lazy("[\ud800-\udfff]")
 
 
 def _printable(text: str) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Literal
 
 from worklog.format.items import Item as Item  # noqa: PLC0414 - the entry's items, for callers
+from worklog.format.patterns import lazy
 from worklog.format.stamps import parse_stamp
 
 Kind = Literal["plan", "email", "snapshot", "command", "note"]
@@ -23,8 +24,8 @@ PLAN_TAG = "GTD"
 SNAPSHOT_ACTIONS = frozenset({"snap", "revert", "snap-delete", "snap-prune"})
 COMMAND_ACTIONS = frozenset({"run"})
 
-_BREAK_RE = re.compile(r"(\r\n|\r|\n)")
-_TAG_FAST_RE = re.compile(r"[\w\-+./#&@ ]+")
+_BREAK_RE = lazy(r"(\r\n|\r|\n)")
+_TAG_FAST_RE = lazy(r"[\w\-+./#&@ ]+")
 _TAG_PUNCT = frozenset("_-+./#&@")
 MAX_TAGS = 10
 MAX_TAG_LEN = 32
@@ -61,9 +62,9 @@ def _is_tag(tag: str) -> bool:
 
 
 #: A list item (``- Created``) or a numbered point (``1. fix``) opens the line (E2).
-_LIST_START_RE = re.compile(r"-|\d+\.")
+_LIST_START_RE = lazy(r"-|\d+\.")
 #: A file name: ``.cpp``, or one dot and an extension of 1-4 letters (``project_config.h``).
-_FILE_NAME_RE = re.compile(r"(?:^|[ /])\.[^\W\d_]|^[^.]+\.[^\W\d_]{1,4}$")
+_FILE_NAME_RE = lazy(r"(?:^|[ /])\.[^\W\d_]|^[^.]+\.[^\W\d_]{1,4}$")
 
 
 def _reads_as_prose(parts: list[str]) -> bool:
@@ -91,13 +92,13 @@ def format_tags(tags: list[str]) -> str:
 # --- links, e-mail, transcripts (C4-C6) ------------------------------------------------
 
 #: ``see"STAMP"`` (C4): the one pattern of a cross-reference; group ``stamp`` as written.
-LINK_RE = re.compile(r"""(?i:see)"(?P<stamp>[^"\r\n]{1,60})\"""")
+LINK_RE = lazy(r"""(?i:see)"(?P<stamp>[^"\r\n]{1,60})\"""")
 #: A cross-reference with the blanks before it, to take it out of a text.
-_LINK_WITH_BLANKS_RE = re.compile(rf"[ \t]*{LINK_RE.pattern}")
-_EMAIL_RE = re.compile(
+_LINK_WITH_BLANKS_RE = lazy(rf"[ \t]*{LINK_RE.pattern}")
+_EMAIL_RE = lazy(
     r'"(?P<sender>.*)"_email_"(?P<subject>.*?)"(?:_(?P<d>\d{8})_(?P<t>\d{4}))?[ \t]*'
 )
-_PROMPT_RE = re.compile(
+_PROMPT_RE = lazy(
     r"(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9._-]+):(?P<dir>[^\s>$#]*)[>$#] (?P<command>.*)"
 )
 
@@ -186,10 +187,10 @@ def find_transcripts(lines: list[str]) -> list[Transcript]:
 
 # --- records written by worklog (C7) ---------------------------------------------------
 
-_HEADLINE_RE = re.compile(
+_HEADLINE_RE = lazy(
     r"worklog (?P<action>[a-z][a-z-]*) (?P<subject>[^:]*): (?P<result>[^,]*)(?:, (?P<summary>.*))?"
 )
-_FIELD_RE = re.compile(r"(?P<key>[a-z][a-z0-9-]*): ?(?P<value>.*)")
+_FIELD_RE = lazy(r"(?P<key>[a-z][a-z0-9-]*): ?(?P<value>.*)")
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import codecs
 import mmap
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from worklog.format.patterns import lazy
 
 DEFAULT_ANSI = "cp1252"
 
@@ -155,7 +156,7 @@ def split_bom(data: bytes, codec: Codec) -> bytes:
 
 # --- is it text at all ----------------------------------------------------------------
 
-_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
+_NOT_TEXT = lazy("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
 #: Up to this share of characters may be control characters or undecodable bytes.
 NOT_TEXT_SHARE = 0.10
 _SAMPLE = 64 * 1024  # characters from each end: the share is judged on these

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
+from worklog.format.patterns import lazy
+
 DIRECTION_MARKS = "\u200e\u200f\u061c"
 _DM = f"[{DIRECTION_MARKS}]*"
 
@@ -43,18 +45,18 @@ _FIRST_CHARS = rf"(?=[\d{DIRECTION_MARKS}AP오上下午])"
 #: A stamp line after a LF (the break itself is matched too: group ``stamp`` is the line).
 #: Searching from a line break with a one-character look-ahead keeps the scan of a
 #: 100 MB file near the speed of memchr; files with lone CR line breaks use the CR form.
-_AFTER_LF_RE = re.compile(rf"\n{_FIRST_CHARS}(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
-_AFTER_BREAK_RE = re.compile(rf"[\r\n]{_FIRST_CHARS}(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
-_AT_START_RE = re.compile(rf"(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
-_STAMP_FULL_RE = re.compile(rf"(?P<stamp>{STAMP_BODY})[ \t{DIRECTION_MARKS}]*")
-_LONE_CR_RE = re.compile(r"\r(?!\n)")
+_AFTER_LF_RE = lazy(rf"\n{_FIRST_CHARS}(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
+_AFTER_BREAK_RE = lazy(rf"[\r\n]{_FIRST_CHARS}(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
+_AT_START_RE = lazy(rf"(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
+_STAMP_FULL_RE = lazy(rf"(?P<stamp>{STAMP_BODY})[ \t{DIRECTION_MARKS}]*")
+_LONE_CR_RE = lazy(r"\r(?!\n)")
 #: A line holding only a DATE (rule S6, a date-only day heading), like the stamp patterns.
 DATE_BODY = rf"{_DM}{_DATE}{_DM}"
-_DATE_AT_START_RE = re.compile(rf"(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
-_DATE_AFTER_LF_RE = re.compile(rf"\n(?=[\d{DIRECTION_MARKS}])(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
-_DATE_AFTER_BREAK_RE = re.compile(
+_DATE_AT_START_RE = lazy(rf"(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
+_DATE_AFTER_LF_RE = lazy(rf"\n(?=[\d{DIRECTION_MARKS}])(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
+_DATE_AFTER_BREAK_RE = lazy(
     rf"[\r\n](?=[\d{DIRECTION_MARKS}])(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
-_DATE_FULL_RE = re.compile(rf"(?P<stamp>{DATE_BODY})[ \t{DIRECTION_MARKS}]*")
+_DATE_FULL_RE = lazy(rf"(?P<stamp>{DATE_BODY})[ \t{DIRECTION_MARKS}]*")
 
 
 def find_stamp_lines(text: str) -> Iterator[re.Match[str]]:
@@ -101,7 +103,7 @@ def looks_like_stamp_line(line: str) -> bool:
     """Whether ``line`` has a stamp line's shape, possible date or not (for rule W4)."""
     return _STAMP_FULL_RE.fullmatch(line) is not None
 #: A stamp anywhere (for cross-references and user input).
-STAMP_TEXT_RE = re.compile(rf"(?P<stamp>{STAMP_BODY})")
+STAMP_TEXT_RE = lazy(rf"(?P<stamp>{STAMP_BODY})")
 
 DateOrder = Literal["ymd", "dmy", "mdy"]
 MarkerPos = Literal["none", "before", "after"]
@@ -358,7 +360,7 @@ def _order_votes(candidates: list[Candidate]) -> int:
 def stamp_line_re(lone_cr: bool = False) -> re.Pattern[str]:
     """The pattern ``find_stamp_lines`` uses after a line break: it matches the break and
     the stamp line (group ``stamp``); ``lone_cr`` when the text has lone CR breaks."""
-    return _AFTER_BREAK_RE if lone_cr else _AFTER_LF_RE
+    return (_AFTER_BREAK_RE if lone_cr else _AFTER_LF_RE).compiled
 
 
 @functools.lru_cache(maxsize=16)
