@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +66,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         return Config()
     except OSError as exc:
         raise ConfigError(f"{path}: {exc.strerror}") from exc
+    import tomllib  # noqa: PLC0415  (only when there is a config file)
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

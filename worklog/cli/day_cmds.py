@@ -7,7 +7,6 @@ need (``LogFile.load_tail``), and change the day's plan entry in place through
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -96,6 +95,8 @@ def _printable(text: str) -> str:
 
 
 def _print_json(data: dict[str, Any] | list[dict[str, Any]]) -> None:
+    import json  # noqa: PLC0415  (only for --json)
+
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         text = json.dumps(data, indent=2)  # undecodable bytes as \udcXX escapes

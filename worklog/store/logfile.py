@@ -19,7 +19,6 @@ is UnconfirmedWriteError.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import mmap
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -62,6 +61,8 @@ class Fingerprint:
 
     @classmethod
     def of(cls, data: bytes) -> Fingerprint:
+        import hashlib  # noqa: PLC0415  (not needed by the commands that only read)
+
         return cls(len(data), hashlib.blake2b(data, digest_size=32).digest())
 
 
