@@ -30,6 +30,8 @@ DEFAULT_LOG_NAME = "worklog.LOG"
 
 @dataclass(frozen=True)
 class Config:
+    """The settings of the config file (defaults where it has none)."""
+
     file: Path | None = None
     day_first: bool | None = None
     encoding: str = DEFAULT_ANSI

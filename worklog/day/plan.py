@@ -189,6 +189,9 @@ class Running:
 
 @dataclass(frozen=True)
 class DayView:
+    """What ``worklog today`` shows of a day: its plan (or the one proposed), the items,
+    the other entries, and what is running."""
+
     day: date
     plan: Entry | None  # the day's plan; None: ``items`` is what ``worklog plan`` writes
     source: Entry | None  # the earlier plan the proposed items come from

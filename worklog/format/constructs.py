@@ -135,6 +135,8 @@ def without_links(text: str) -> str:
 
 @dataclass(frozen=True)
 class EmailHeader:
+    """An e-mail header line (C5): sender, subject and, when written, the date."""
+
     sender: str
     subject: str
     date: datetime | None
@@ -159,6 +161,8 @@ def parse_email_header(line: str) -> EmailHeader | None:
 
 @dataclass(frozen=True)
 class Transcript:
+    """A shell transcript (C6): its prompt line's index and parts, and its output lines."""
+
     index: int
     user: str
     host: str
@@ -195,6 +199,8 @@ _FIELD_RE = lazy(r"(?P<key>[a-z][a-z0-9-]*): ?(?P<value>.*)")
 
 @dataclass(frozen=True)
 class Record:
+    """A record worklog wrote (C7): its headline's parts and its ``key: value`` fields."""
+
     action: str
     subject: str
     result: str

@@ -226,6 +226,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Section:
+    """A section line (``1, today``, C3): its line index, number and title."""
+
     index: int
     n: int
     title: str

@@ -71,6 +71,8 @@ class Fingerprint:
 
 @dataclass(frozen=True)
 class Loaded:
+    """The whole log read: its document, its bytes and their fingerprint."""
+
     doc: Document
     data: bytes
     fingerprint: Fingerprint
