@@ -14,6 +14,10 @@ from worklog.format.constructs import parse_tags_line
 from worklog.history.hays import has_date_lines
 from worklog.history.timeline import Timeline
 
+#: Second lines of entries whose tags are remembered (a bound on memory: an entry
+#: without a tags line has its text there).
+KNOWN_LINES = 4096
+
 
 @dataclass
 class TagUse:
@@ -53,6 +57,16 @@ def _tagged(timeline: Timeline) -> Iterator[tuple[list[str], datetime, int]]:
     if heads is None:  # UTF-16 or day headings: the entries, parsed a piece at a time
         yield from ((e.tags, e.stamp.when, e.line) for e in timeline.read(bounds))
         return
+    known: dict[str, list[str] | None] = {}  # a log repeats its tags lines: read each once
     for head in heads:
-        if head.second is not None and (tags := parse_tags_line(head.second)) is not None:
+        second = head.second
+        if second is None:
+            continue
+        if second in known:
+            tags = known[second]
+        else:
+            if len(known) >= KNOWN_LINES:
+                known.clear()
+            tags = known[second] = parse_tags_line(second)
+        if tags is not None:
             yield tags, head.when, head.line
