@@ -31,9 +31,13 @@ def tag_uses(tagged: Iterable[tuple[list[str], datetime, int]]) -> list[TagUse]:
     """Each tag (compared case-insensitively, rule E2) of ``(tags, time, line)`` of
     entries, with how often and when last used; most used first, then by name."""
     uses: dict[str, TagUse] = {}
+    keyed: dict[tuple[str, ...], list[tuple[str, str]]] = {}  # a log has few tag sets
     for tags, when, line in tagged:
-        for tag in dict.fromkeys(tags):
-            key = tag.casefold()
+        names = tuple(tags)
+        pairs = keyed.get(names)
+        if pairs is None:
+            pairs = keyed[names] = [(tag, tag.casefold()) for tag in dict.fromkeys(names)]
+        for tag, key in pairs:
             use = uses.get(key)
             if use is None:
                 uses[key] = TagUse(tag, 1, when, line)
