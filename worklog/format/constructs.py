@@ -7,7 +7,6 @@ came from so callers can edit the exact line in place.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -55,6 +54,8 @@ def _is_tag(tag: str) -> bool:
         return False
     if _TAG_FAST_RE.fullmatch(tag):
         return True
+    import unicodedata  # noqa: PLC0415  (a C module, for the rare tag beyond the fast set)
+
     return all(
         ch.isalnum() or ch == " " or ch in _TAG_PUNCT or unicodedata.category(ch)[0] == "M"
         for ch in tag

@@ -22,8 +22,9 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_UTF16LE_MAGIC = ".LOG".encode("utf-16-le")
-_UTF16BE_MAGIC = ".LOG".encode("utf-16-be")
+# ".LOG" in UTF-16 (written out: encoding it would load both UTF-16 codecs at start-up)
+_UTF16LE_MAGIC = b".\x00L\x00O\x00G\x00"
+_UTF16BE_MAGIC = b"\x00.\x00L\x00O\x00G"
 #: The bytes of a file's start that can name its codec (a BOM, a UTF-16 ``.LOG``).
 HEAD_SIZE = len(_UTF16LE_MAGIC)
 _WINDOW = 1 << 20
