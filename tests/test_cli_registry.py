@@ -7,13 +7,24 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT
-from worklog.cli.registry import COMMANDS, load
+from worklog.cli.registry import COMMANDS, load, load_command
 
 
 def test_table_lists_exactly_the_registered_commands() -> None:
     registered = {name: module for module in {m for m, _ in COMMANDS.values()}
                   for name in load(module)}
     assert registered == {name: module for name, (module, _) in COMMANDS.items()}
+
+
+def test_a_command_built_alone_is_the_one_its_module_builds() -> None:
+    """``worklog NAME`` builds only NAME: the same options, help and class as when its
+    module's commands are built together (for --help, the man page, the tests)."""
+    for name, (module, _) in COMMANDS.items():
+        alone, together = load_command(module, name), load(module)[name]
+        assert alone is not together
+        assert type(alone) is type(together), name
+        assert [p.name for p in alone.params] == [p.name for p in together.params], name
+        assert alone.help == together.help
 
 
 #: A command named at the start of a code span in a heading of docs/CLI.md:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SAMPLES, sample_names
@@ -253,3 +253,26 @@ def test_sure_stamps_are_possible(hour: int, minute: int, year: int, a: int, b: 
         order = search.DayOrder(None, list, list)
         assert scan.stamp_of(text, order) is not None
         assert scan.SURE_BYTES.fullmatch(text.encode())
+
+
+#: A line holding a date alone, as its definition reads: the text between two line
+#: breaks (CR, LF or CRLF) or the ends of the stretch, blanks after the date allowed.
+DATE_LINE = re.compile(rb"\d{1,4}([./-])\d{1,2}\1\d{1,4}[ \t]*")
+DATE_LINE_PARTS = st.lists(st.sampled_from(
+    [b"1", b"12", b"2015", b"12345", b"-", b"/", b".", b" ", b"\t", b"\n", b"\r", b"\r\n",
+     b"a", b"08:53 ", b"04", b"2014"]), max_size=14).map(b"".join)
+
+
+@settings(max_examples=1000)
+@given(data=DATE_LINE_PARTS, cut=st.tuples(st.integers(0, 60), st.integers(0, 60)))
+@example(data=b"\r2015-04-08", cut=(0, 11)).via("a CR at the start")
+@example(data=b"x\r\n1/2/2014 \r\n", cut=(0, 99)).via("CRLF")
+@example(data=b"2014-02-10\n", cut=(1, 99)).via("a stretch from inside a line")
+def test_date_lines_are_found_as_the_lines_of_the_stretch_read(
+        data: bytes, cut: tuple[int, int]) -> None:
+    """``has_date_lines`` (the byte search before the fast paths of tags and grep)
+    answers as reading each line of the stretch would, with or without CRs."""
+    start, stop = min(cut[0], len(data)), min(max(cut), len(data))
+    lines = re.split(rb"\r\n|\r|\n", data[start:stop])
+    assert hays.has_date_lines(data, start, stop) == any(
+        DATE_LINE.fullmatch(line) is not None for line in lines)

@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from worklog.format.document import parse
-from worklog.format.stamps import Candidate, find_stamp_lines, infer_day_first, parse_stamp_line
+from worklog.format.stamps import (
+    MARKERS,
+    Candidate,
+    Shape,
+    find_stamp_lines,
+    infer_day_first,
+    parse_stamp_line,
+)
 
 T1 = datetime(2014, 2, 10, 13, 27)
 T2 = datetime(2014, 2, 3, 9, 5)
@@ -157,3 +166,39 @@ def test_padding_unknown_in_latest_stamp_comes_from_earlier_ones() -> None:
     assert doc.writing_shape().format(datetime(2014, 2, 3, 8, 1)) == "8:01 AM 2/3/2014"
     iso = parse(b".LOG\n13:27 2014-12-10\nb\n")
     assert iso.writing_shape().format(datetime(2015, 1, 2, 8, 1)) == "08:01 2015-01-02"
+
+
+SHAPES = st.builds(
+    Shape,
+    order=st.sampled_from(["ymd", "dmy", "mdy"]),
+    sep=st.sampled_from(["-", "/", "."]),
+    marker_pos=st.sampled_from(["none", "before", "after"]),
+    markers=st.sampled_from(MARKERS),
+    hour_pad=st.booleans(), month_pad=st.booleans(), day_pad=st.booleans(),
+    time_sep=st.sampled_from([":", "."]),
+)
+
+
+@given(shape=SHAPES, when=st.datetimes(min_value=datetime(1980, 1, 1),
+                                       max_value=datetime(2099, 12, 31)))
+def test_a_stamp_reads_back_in_the_shape_it_was_written_in(shape: Shape, when: datetime) -> None:
+    """Every shape a stamp can be written in parses back to its time and a shape that
+    writes the same text (shapes are shared between stamps: never one of another's)."""
+    when = when.replace(second=0, microsecond=0)
+    text = shape.format(when)
+    stamp = parse_stamp_line(text, day_first=shape.order == "dmy")
+    if shape.time_sep == "." and shape.sep != ".":
+        assert stamp is None  # S2: such a line is text
+        return
+    assert stamp is not None
+    assert (stamp.when, stamp.text, stamp.has_time) == (when, text, True)
+    assert stamp.shape.format(when) == text
+    assert (stamp.shape.order, stamp.shape.sep, stamp.shape.time_sep) == (
+        shape.order, shape.sep, shape.time_sep)
+    assert stamp.shape.marker_pos == shape.marker_pos
+    if shape.marker_pos != "none":
+        assert stamp.shape.markers == shape.markers
+    for pad, value in (("hour_pad", when.hour if shape.marker_pos == "none"
+                        else when.hour % 12 or 12), ("month_pad", when.month),
+                       ("day_pad", when.day)):
+        assert getattr(stamp.shape, pad) == (None if value >= 10 else getattr(shape, pad))

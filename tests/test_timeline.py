@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import SAMPLES, Runner, sample_names
 from worklog.format.document import Entry, ParseOptions, parse
+from worklog.history import tags as tags_module
 from worklog.history import timeline
 from worklog.history.tags import log_tags, tag_uses
 from worklog.history.timeline import Timeline
@@ -213,6 +214,18 @@ def test_tags_from_stamp_lines_match_the_parsed_entries(small_pieces: None,
                                                          log: dict[str, Any]) -> None:
     """``tags`` reads only the line after each stamp line: the same uses, lines and
     times as the tags of the parsed entries."""
+    data, _, _ = _make(log, "near")
+    assert log_tags(Timeline(data)) == _parsed_tags(data)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES)
+@given(log=LOGS, known=st.integers(1, 3))
+def test_tags_remembered_per_line_match_the_parsed_entries(
+        small_pieces: None, monkeypatch: pytest.MonkeyPatch, log: dict[str, Any],
+        known: int) -> None:
+    """``tags`` reads each distinct second line once and forgets them when it holds
+    ``KNOWN_LINES``: the same uses as the parsed entries, however often it forgets."""
+    monkeypatch.setattr(tags_module, "KNOWN_LINES", known)
     data, _, _ = _make(log, "near")
     assert log_tags(Timeline(data)) == _parsed_tags(data)
 

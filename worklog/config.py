@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,8 @@ DEFAULT_LOG_NAME = "worklog.LOG"
 
 @dataclass(frozen=True)
 class Config:
+    """The settings of the config file (defaults where it has none)."""
+
     file: Path | None = None
     day_first: bool | None = None
     encoding: str = DEFAULT_ANSI
@@ -73,6 +74,8 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         return Config()
     except OSError as exc:
         raise ConfigError(f"{path}: {exc.strerror}") from exc
+    import tomllib  # noqa: PLC0415  (only when there is a config file)
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

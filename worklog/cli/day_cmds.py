@@ -7,30 +7,26 @@ need (``LogFile.load_tail``), and change the day's plan entry in place through
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from worklog.cli import todo_links as tl
 from worklog.cli.completion import complete_item
 from worklog.cli.day_render import render_todos, render_view, todos_record, view_record
 from worklog.cli.output import echo_lines
 from worklog.cli.session import Session, session
-from worklog.day import edits as ed
 from worklog.day import plan as pl
-from worklog.day import todos as td
 from worklog.errors import LogFileError, UsageError, WorklogError, os_error_message
 from worklog.format import items as it
 from worklog.format.dates import parse_day
 from worklog.format.document import Document, Entry
-from worklog.format.writer import Style, render_append
+from worklog.format.patterns import lazy
 from worklog.store.logfile import LogFile, Tail
 
 if TYPE_CHECKING:
+    from worklog.day import edits as ed
     from worklog.history.todo_cache import OpenTodos
 
 DateOption = Annotated[str | None, typer.Option(
@@ -89,7 +85,7 @@ def _write(log: LogFile, tail: Tail, new_text: str) -> None:
     log.replace_tail(tail, new_text)
 
 
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_SURROGATE_RE = lazy("[\ud800-\udfff]")
 
 
 def _printable(text: str) -> str:
@@ -99,6 +95,8 @@ def _printable(text: str) -> str:
 
 
 def _print_json(data: dict[str, Any] | list[dict[str, Any]]) -> None:
+    import json  # noqa: PLC0415  (only for --json)
+
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         text = json.dumps(data, indent=2)  # undecodable bytes as \udcXX escapes
@@ -112,6 +110,7 @@ def _say(lines: Sequence[str]) -> None:
 
 def _edit_plan(ctx: typer.Context, make: Callable[[Entry], ed.Edit], what: str) -> None:
     """Apply ``make`` to today's plan and write the result (if it changed anything)."""
+
     sess = session(ctx)
     log = sess.log
     day = sess.today()
@@ -203,6 +202,9 @@ def plan(
 ) -> None:
     """Write the day's plan: the open items of the last plan carried over, then ITEMs.
     When the day has a plan, ITEMs are added to it (and --start sets its start)."""
+    from worklog.cli import todo_links as tl  # noqa: PLC0415
+    from worklog.day import edits as ed  # noqa: PLC0415  (the edits: not for today)
+
     sess = session(ctx)
     log = sess.log
     now, day = sess.now(), _day(sess, date_)
@@ -231,6 +233,8 @@ def plan(
 def _extend_plan(sess: Session, tail: Tail, existing: Entry, start_hm: it.HM | None,
                  texts: list[str]) -> None:
     """ITEMs added to the day's plan, and ``--start`` set."""
+    from worklog.day import edits as ed  # noqa: PLC0415  (the edits: not for today)
+
     doc = tail.doc
     if not texts and start_hm is None:
         _say([f"{existing.day} has a plan already ({existing.stamp.text}): nothing "
@@ -245,6 +249,9 @@ def _extend_plan(sess: Session, tail: Tail, existing: Entry, start_hm: it.HM | N
 def _new_plan(sess: Session, tail: Tail, day: date, start_hm: it.HM | None,
               texts: list[str], *, no_carry: bool) -> None:
     """The day's first plan: the last plan's open items carried over, then ITEMs."""
+    from worklog.day import edits as ed  # noqa: PLC0415  (the edits: not for today)
+    from worklog.format.writer import Style, render_append  # noqa: PLC0415
+
     log, doc, now = sess.log, tail.doc, sess.now()
     source = None if no_carry else pl.previous_plan(doc.entries, day)
     carried = pl.carry_over(source)
@@ -267,6 +274,8 @@ def _plan_other_day(sess: Session, day: date, start: it.HM | None, texts: list[s
                     no_carry: bool) -> None:
     """``plan --date``: the plan of another day, written where its stamp belongs (W7):
     a later day's at 0:00 of that day, an earlier day's at its start."""
+    from worklog.day import edits as ed  # noqa: PLC0415  (the edits: not for today)
+
     log = sess.log
     tail = log.load_tail(pl.enough_for(day, previous=not no_carry)) if log.exists() else None
     entries = tail.doc.entries if tail is not None else []
@@ -312,6 +321,8 @@ def start(
     = False,
 ) -> None:
     """Start working on item N: opens a range H:MM- on it, ending any other open range."""
+    from worklog.day import edits as ed  # noqa: PLC0415  (the edits: not for today)
+
     hm = _at(session(ctx), at, future=False)
     _edit_plan(ctx, lambda p: ed.start_item(p, n, hm, reopen=reopen), f"start {n}")
 
@@ -325,6 +336,10 @@ def done(
 ) -> None:
     """Mark item N (done), ending its open range; says when the TODO it was planned from
     is still open (--todo closes it too)."""
+    from worklog.cli import todo_links as tl  # noqa: PLC0415
+    from worklog.day import edits as ed  # noqa: PLC0415  (the edits: not for today)
+    from worklog.day import todos as td  # noqa: PLC0415
+
     sess = session(ctx)
     hm = _at(sess, at)
     day = sess.today()
@@ -364,6 +379,8 @@ def drop(
     at: AtOption = None,
 ) -> None:
     """Mark item N (dropped), ending its open range."""
+    from worklog.day import edits as ed  # noqa: PLC0415  (the edits: not for today)
+
     hm = _at(session(ctx), at)
     _edit_plan(ctx, lambda p: ed.mark_item(p, n, "dropped", hm), f"drop {n}")
 
@@ -394,6 +411,8 @@ def _enough_for_stop(day: date) -> Callable[[Document], bool]:
 
 def stop(ctx: typer.Context, at: AtOption = None) -> None:
     """End the running range: today's, or one left running on an earlier day."""
+    from worklog.day import edits as ed  # noqa: PLC0415  (the edits: not for today)
+
     sess = session(ctx)
     log = sess.log
     day = sess.today()

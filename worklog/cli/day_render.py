@@ -3,25 +3,20 @@ person (compact, colour on a terminal) and as the JSON objects of docs/CLI.md.""
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from worklog.cli.session import Session
 from worklog.day import plan as pl
-from worklog.day import report as rp
 from worklog.format import items as it
 from worklog.format.document import Entry
 
 if TYPE_CHECKING:
     from worklog.day import evidence as ev
+    from worklog.day import report as rp
     from worklog.day import timesheet as ts
     from worklog.history.todo_cache import OpenTodos
-
-if TYPE_CHECKING:
-    from worklog.day import evidence as ev
-    from worklog.day import timesheet as ts
 
 BAR_WIDTH = 30
 
@@ -222,6 +217,8 @@ CSV_COLUMNS = ("key", "minutes", "hours", "days", "target_minutes", "balance_min
 
 def report_csv(result: rp.Report) -> str:
     """The ``report --csv`` rows (docs/CLI.md): by day, every day of the period."""
+    import csv  # noqa: PLC0415  (only for report --csv)
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

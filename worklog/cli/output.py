@@ -4,7 +4,6 @@ piped (or redirected), lines go out whole, for other programs to read."""
 from __future__ import annotations
 
 import os
-import re
 import sys
 import unicodedata
 from collections.abc import Iterable
@@ -12,7 +11,9 @@ from typing import TextIO
 
 import typer
 
-_ESCAPE_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+from worklog.format.patterns import lazy
+
+_ESCAPE_RE = lazy(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _RESET = "\x1b[0m"
 ELLIPSIS = "…"
 

@@ -50,11 +50,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 @functools.cache
-def load(module: str) -> dict[str, Any]:
-    """The click commands one module registers (imported on first use)."""
+def _registered(module: str) -> typer.Typer:
+    """What one command module registers (imported on first use), not yet built."""
     imported = importlib.import_module(f"worklog.cli.{module}")
     sub = typer.Typer(rich_markup_mode=None)
     imported.register(sub)
+    return sub
+
+
+def _built(sub: typer.Typer) -> dict[str, Any]:
+    """The click commands of ``sub``, with the global options and readable usage."""
     commands = dict(typer.main.get_group(sub).commands)
     from worklog.cli.session import GLOBAL_OPTIONS  # noqa: PLC0415  (not for --help)
 
@@ -63,6 +68,22 @@ def load(module: str) -> dict[str, Any]:
         if type(command) is TyperCommand:
             command.__class__ = ReadableCommand
     return commands
+
+
+@functools.cache
+def load(module: str) -> dict[str, Any]:
+    """The click commands one module registers (imported on first use)."""
+    return _built(_registered(module))
+
+
+@functools.cache
+def load_command(module: str, name: str) -> Any:
+    """The click command ``name`` of ``module``, built alone: typer reads the signature
+    of each command it builds, and a command line runs one."""
+    sub = _registered(module)
+    one = typer.Typer(rich_markup_mode=None)
+    one.registered_commands = [info for info in sub.registered_commands if info.name == name]
+    return _built(one).get(name) if one.registered_commands else load(module).get(name)
 
 
 class ReadableCommand(TyperCommand):
@@ -92,7 +113,7 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         found = COMMANDS.get(cmd_name)
-        return None if found is None else load(found[0]).get(cmd_name)
+        return None if found is None else load_command(found[0], cmd_name)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         with formatter.section("Commands"):

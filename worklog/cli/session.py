@@ -32,6 +32,8 @@ NOW_VARIABLE = "WORKLOG_NOW"
 
 @dataclass
 class Session:
+    """One command line's settings, clock and log, shared by the commands."""
+
     env: Mapping[str, str]
     config: Config
     log_path: Path

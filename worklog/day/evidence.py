@@ -9,7 +9,6 @@ forgotten ``stop`` or ``start`` shows. Bounds count as inside. Pure.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,8 +16,9 @@ from datetime import date, datetime, timedelta
 from worklog.day.plan import entry_summary, is_plan
 from worklog.day.report import Worked, worked_ranges
 from worklog.format.document import Entry
+from worklog.format.patterns import lazy
 
-_SECONDS_RE = re.compile(r"(?P<s>\d+(?:\.\d+)?) s")
+_SECONDS_RE = lazy(r"(?P<s>\d+(?:\.\d+)?) s")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ a plan entry are in ``worklog.day.edits``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,11 +16,12 @@ from worklog.format import constructs as c
 from worklog.format import items as it
 from worklog.format.document import Document, Entry, newest_first
 from worklog.format.items import HM
+from worklog.format.patterns import lazy
 
 PLAN_TAG = c.PLAN_TAG
 DEFAULT_SECTION = "today"
 #: ``(from 2026-11-20)`` at the end of an item's text: the day it was first planned.
-_ORIGIN_RE = re.compile(r"[ \t]*\(from (?P<day>\d{4}-\d{2}-\d{2})\)$")
+_ORIGIN_RE = lazy(r"[ \t]*\(from (?P<day>\d{4}-\d{2}-\d{2})\)$")
 
 
 def hm_of(when: datetime) -> HM:
@@ -198,6 +198,9 @@ class Running:
 
 @dataclass(frozen=True)
 class DayView:
+    """What ``worklog today`` shows of a day: its plan (or the one proposed), the items,
+    the other entries, and what is running."""
+
     day: date
     plan: Entry | None  # the day's plan; None: ``items`` is what ``worklog plan`` writes
     source: Entry | None  # the earlier plan the proposed items come from
@@ -295,7 +298,7 @@ def new_plan_body(start: HM, title: str, carried: Sequence[PlanItem],
 
 # --- the day's other entries, one line each ---------------------------------------------
 
-_NAMED_ADDRESS_RE = re.compile(r'"?(?P<name>[^"<]+?)"?\s*<[^>]*>')
+_NAMED_ADDRESS_RE = lazy(r'"?(?P<name>[^"<]+?)"?\s*<[^>]*>')
 
 
 def sender_name(sender: str) -> str:

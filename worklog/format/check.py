@@ -7,7 +7,6 @@ never one of them. Messages quote the file's text as it is written.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +14,7 @@ from worklog.format import constructs as c
 from worklog.format import items as it
 from worklog.format.document import Document, Entry
 from worklog.format.markers import is_conflict_marker
+from worklog.format.patterns import lazy
 from worklog.format.stamps import (
     MARKERS,
     STAMP_BODY,
@@ -28,7 +28,7 @@ from worklog.format.stamps import (
 )
 from worklog.format.writer import is_neutralised
 
-_INDENTED_OR_TRAILED = re.compile(rf"[ \t]*(?P<stamp>{STAMP_BODY})(?P<rest>.*)")
+_INDENTED_OR_TRAILED = lazy(rf"[ \t]*(?P<stamp>{STAMP_BODY})(?P<rest>.*)")
 _MAGIC = ".LOG"
 
 

@@ -10,7 +10,6 @@ place in the file stays its place in the text: line numbers are the whole parse'
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from worklog.format import check as ck
 from worklog.format import constructs as c
 from worklog.format.document import Document, ParseOptions, count_breaks, last_newline, parse_text
 from worklog.format.encoding import NOT_TEXT_HEAD, Codec, not_text_counted
+from worklog.format.patterns import lazy
 from worklog.format.stamps import (
     STAMP_BODY,
     Candidate,
@@ -31,12 +31,12 @@ Shapes = set[tuple[bool, str]]
 #: The lines ``check``'s single-line rules can find anything on (a superset: each is
 #: checked): a conflict marker, an indented line, a stamp and text; or a ``see`` (a link).
 _LINE = rf"(?:<{{7}}|>{{7}}|={{7}}|[ \t]|{STAMP_BODY}.*\S)"
-_FIRST_MAYBE = re.compile(_LINE)
-_NEXT_MAYBE = re.compile(rf"\n{_LINE}")
-_SEE = re.compile("[sS][eE][eE]")  # "see" in the line's lower case
+_FIRST_MAYBE = lazy(_LINE)
+_NEXT_MAYBE = lazy(rf"\n{_LINE}")
+_SEE = lazy("[sS][eE][eE]")  # "see" in the line's lower case
 #: Characters parsed at a time (a stretch holds whole entries: more for a longer one).
 STRETCH = 1 << 20
-_LONE_CR = re.compile(r"\r(?!\n)")
+_LONE_CR = lazy(r"\r(?!\n)")
 
 
 @dataclass

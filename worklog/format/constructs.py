@@ -7,12 +7,12 @@ came from so callers can edit the exact line in place.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from worklog.format.items import Item as Item  # noqa: PLC0414 - the entry's items, for callers
+from worklog.format.patterns import lazy
 from worklog.format.stamps import parse_stamp
 
 Kind = Literal["plan", "email", "snapshot", "command", "note"]
@@ -23,8 +23,8 @@ PLAN_TAG = "GTD"
 SNAPSHOT_ACTIONS = frozenset({"snap", "revert", "snap-delete", "snap-prune"})
 COMMAND_ACTIONS = frozenset({"run"})
 
-_BREAK_RE = re.compile(r"(\r\n|\r|\n)")
-_TAG_FAST_RE = re.compile(r"[\w\-+./#&@ ]+")
+_BREAK_RE = lazy(r"(\r\n|\r|\n)")
+_TAG_FAST_RE = lazy(r"[\w\-+./#&@ ]+")
 _TAG_PUNCT = frozenset("_-+./#&@")
 MAX_TAGS = 10
 MAX_TAG_LEN = 32
@@ -54,6 +54,8 @@ def _is_tag(tag: str) -> bool:
         return False
     if _TAG_FAST_RE.fullmatch(tag):
         return True
+    import unicodedata  # noqa: PLC0415  (a C module, for the rare tag beyond the fast set)
+
     return all(
         ch.isalnum() or ch == " " or ch in _TAG_PUNCT or unicodedata.category(ch)[0] == "M"
         for ch in tag
@@ -61,9 +63,9 @@ def _is_tag(tag: str) -> bool:
 
 
 #: A list item (``- Created``) or a numbered point (``1. fix``) opens the line (E2).
-_LIST_START_RE = re.compile(r"-|\d+\.")
+_LIST_START_RE = lazy(r"-|\d+\.")
 #: A file name: ``.cpp``, or one dot and an extension of 1-4 letters (``project_config.h``).
-_FILE_NAME_RE = re.compile(r"(?:^|[ /])\.[^\W\d_]|^[^.]+\.[^\W\d_]{1,4}$")
+_FILE_NAME_RE = lazy(r"(?:^|[ /])\.[^\W\d_]|^[^.]+\.[^\W\d_]{1,4}$")
 
 
 def _reads_as_prose(parts: list[str]) -> bool:
@@ -108,13 +110,13 @@ def format_tags(tags: list[str]) -> str:
 # --- links, e-mail, transcripts (C4-C6) ------------------------------------------------
 
 #: ``see"STAMP"`` (C4): the one pattern of a cross-reference; group ``stamp`` as written.
-LINK_RE = re.compile(r"""(?i:see)"(?P<stamp>[^"\r\n]{1,60})\"""")
+LINK_RE = lazy(r"""(?i:see)"(?P<stamp>[^"\r\n]{1,60})\"""")
 #: A cross-reference with the blanks before it, to take it out of a text.
-_LINK_WITH_BLANKS_RE = re.compile(rf"[ \t]*{LINK_RE.pattern}")
-_EMAIL_RE = re.compile(
+_LINK_WITH_BLANKS_RE = lazy(rf"[ \t]*{LINK_RE.pattern}")
+_EMAIL_RE = lazy(
     r'"(?P<sender>.*)"_email_"(?P<subject>.*?)"(?:_(?P<d>\d{8})_(?P<t>\d{4}))?[ \t]*'
 )
-_PROMPT_RE = re.compile(
+_PROMPT_RE = lazy(
     r"(?P<user>[A-Za-z0-9._-]+)@(?P<host>[A-Za-z0-9._-]+):(?P<dir>[^\s>$#]*)[>$#] (?P<command>.*)"
 )
 
@@ -151,6 +153,8 @@ def without_links(text: str) -> str:
 
 @dataclass(frozen=True)
 class EmailHeader:
+    """An e-mail header line (C5): sender, subject and, when written, the date."""
+
     sender: str
     subject: str
     date: datetime | None
@@ -175,6 +179,8 @@ def parse_email_header(line: str) -> EmailHeader | None:
 
 @dataclass(frozen=True)
 class Transcript:
+    """A shell transcript (C6): its prompt line's index and parts, and its output lines."""
+
     index: int
     user: str
     host: str
@@ -203,14 +209,16 @@ def find_transcripts(lines: list[str]) -> list[Transcript]:
 
 # --- records written by worklog (C7) ---------------------------------------------------
 
-_HEADLINE_RE = re.compile(
+_HEADLINE_RE = lazy(
     r"worklog (?P<action>[a-z][a-z-]*) (?P<subject>[^:]*): (?P<result>[^,]*)(?:, (?P<summary>.*))?"
 )
-_FIELD_RE = re.compile(r"(?P<key>[a-z][a-z0-9-]*): ?(?P<value>.*)")
+_FIELD_RE = lazy(r"(?P<key>[a-z][a-z0-9-]*): ?(?P<value>.*)")
 
 
 @dataclass(frozen=True)
 class Record:
+    """A record worklog wrote (C7): its headline's parts and its ``key: value`` fields."""
+
     action: str
     subject: str
     result: str

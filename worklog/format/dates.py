@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from worklog.errors import UsageError
 from worklog.format.items import parse_hm
+from worklog.format.patterns import lazy
 from worklog.format.stamps import parse_stamp
 
 #: The day order for a typed year-last day: True day-first, False month-first, None
@@ -31,13 +32,13 @@ _SHORT = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs":
 _WEEKDAY = {**{name: n for n, name in enumerate(_WEEKDAYS)}, **_SHORT}
 #: Weekday names and their short forms, Monday 0.
 WEEKDAY_NUMBERS: dict[str, int] = dict(_WEEKDAY)
-_AGO_RE = re.compile(r"(?P<n>\d+)\s+(?P<unit>day|week|month|year)s?\s+ago")
+_AGO_RE = lazy(r"(?P<n>\d+)\s+(?P<unit>day|week|month|year)s?\s+ago")
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
-_ISO_RE = re.compile(r"(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})"
+_ISO_RE = lazy(r"(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})"
                      r"(?:[T ]\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)?")
-_YEAR_LAST_RE = re.compile(r"(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4})"
+_YEAR_LAST_RE = lazy(r"(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4})"
                           r"(?: \d{1,2}:\d\d)?")
-_NUMERIC_RE = re.compile(r"[\d\s\-/.:T]+")
+_NUMERIC_RE = lazy(r"[\d\s\-/.:T]+")
 _HINT = "try 2014-02-11, yesterday, fri, last monday, 2 weeks ago"
 
 
@@ -198,7 +199,7 @@ def stamp_candidates(text: str, *, option: str = "STAMP", day_first: bool = True
     return [first] if other is None or other.when == first else [first, other.when]
 
 
-_DURATION_RE = re.compile(r"(?:(?P<h>\d{1,3})h(?:(?P<hm>\d{1,2})m?)?|(?P<m>\d{1,4})m?|"
+_DURATION_RE = lazy(r"(?:(?P<h>\d{1,3})h(?:(?P<hm>\d{1,2})m?)?|(?P<m>\d{1,4})m?|"
                           r"(?P<ch>\d{1,3}):(?P<cm>\d\d))")
 
 

@@ -16,6 +16,7 @@ from itertools import pairwise
 from worklog.format import constructs as c
 from worklog.format import items as it
 from worklog.format.encoding import DEFAULT_ANSI, Codec, detect, split_bom
+from worklog.format.patterns import lazy
 from worklog.format.stamps import (
     DEFAULT_SHAPE,
     Candidate,
@@ -30,8 +31,8 @@ from worklog.format.stamps import (
     stamp_from_match,
 )
 
-_BREAK_RE = re.compile(r"\r\n|\r|\n")
-_LEADING_BLANK_RE = re.compile(r"(?:[ \t]*(?:\r\n|\r|\n))*")
+_BREAK_RE = lazy(r"\r\n|\r|\n")
+_LEADING_BLANK_RE = lazy(r"(?:[ \t]*(?:\r\n|\r|\n))*")
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import codecs
 import mmap
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from worklog.format.patterns import lazy
 
 DEFAULT_ANSI = "cp1252"
 
@@ -21,8 +22,9 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_UTF16LE_MAGIC = ".LOG".encode("utf-16-le")
-_UTF16BE_MAGIC = ".LOG".encode("utf-16-be")
+# ".LOG" in UTF-16 (written out: encoding it would load both UTF-16 codecs at start-up)
+_UTF16LE_MAGIC = b".\x00L\x00O\x00G\x00"
+_UTF16BE_MAGIC = b"\x00.\x00L\x00O\x00G"
 #: The bytes of a file's start that can name its codec (a BOM, a UTF-16 ``.LOG``).
 HEAD_SIZE = len(_UTF16LE_MAGIC)
 _WINDOW = 1 << 20
@@ -155,7 +157,7 @@ def split_bom(data: bytes, codec: Codec) -> bytes:
 
 # --- is it text at all ----------------------------------------------------------------
 
-_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
+_NOT_TEXT = lazy("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
 #: Up to this share of characters may be control characters or undecodable bytes.
 NOT_TEXT_SHARE = 0.10
 _SAMPLE = 64 * 1024  # characters from each end: the share is judged on these

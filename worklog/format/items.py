@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from worklog.format.patterns import lazy
+
 ItemState = Literal["open", "active", "done", "dropped"]
 HM = tuple[int, int]
 #: A range that ends before it starts wraps past midnight only up to this long (C2); the
@@ -18,19 +20,19 @@ HM = tuple[int, int]
 LONGEST_RANGE = 12 * 60
 _DAY = 24 * 60
 _HM = r"(?P<{0}h>\d{{1,2}}):(?P<{0}m>\d\d)"
-_HM_RE = re.compile(_HM.format(""))
-_SECTION_RE = re.compile(r"(?P<n>\d+),[ \t]*(?P<title>.*?)[ \t]*")
-_HEAD_RE = re.compile(r"(?P<n>\d+)\)[ \t]*,?[ \t]*")
-_RANGE_RE = re.compile(rf"{_HM.format('s')}-(?:{_HM.format('e')})?(?=[ \t,]|$)")
+_HM_RE = lazy(_HM.format(""))
+_SECTION_RE = lazy(r"(?P<n>\d+),[ \t]*(?P<title>.*?)[ \t]*")
+_HEAD_RE = lazy(r"(?P<n>\d+)\)[ \t]*,?[ \t]*")
+_RANGE_RE = lazy(rf"{_HM.format('s')}-(?:{_HM.format('e')})?(?=[ \t,]|$)")
 #: Shaped like a time without being one (``9:60``, ``25:00``, ``9:5``): for the checks.
 _LOOSE_HM = r"\d{1,3}:\d{1,3}"
-_LOOSE_HM_RE = re.compile(_LOOSE_HM)
+_LOOSE_HM_RE = lazy(_LOOSE_HM)
 #: Where the ranges stop: a token shaped like a range whose time is impossible (``9:60-``).
-_BAD_RANGE_RE = re.compile(rf"{_LOOSE_HM}-(?:{_LOOSE_HM})?(?=[ \t,]|$)")
-_SEP_RE = re.compile(r"[ \t,]*")
+_BAD_RANGE_RE = lazy(rf"{_LOOSE_HM}-(?:{_LOOSE_HM})?(?=[ \t,]|$)")
+_SEP_RE = lazy(r"[ \t,]*")
 #: ``#kvm`` at the start of an item's text or after a blank or ``(`` (C9).
-_ITEM_TAG_RE = re.compile(r"(?:(?<=^)|(?<=[ \t(]))#(?P<tag>[^\W_](?:[\w.+-]*[\w+])?)")
-_MARKER_RE = re.compile(r"[ \t]*\((?P<state>done|dropped)\)[ \t]*$", re.IGNORECASE)
+_ITEM_TAG_RE = lazy(r"(?:(?<=^)|(?<=[ \t(]))#(?P<tag>[^\W_](?:[\w.+-]*[\w+])?)")
+_MARKER_RE = lazy(r"[ \t]*\((?P<state>done|dropped)\)[ \t]*$", re.IGNORECASE)
 
 
 def item_tags(text: str) -> list[str]:
@@ -224,6 +226,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Section:
+    """A section line (``1, today``, C3): its line index, number and title."""
+
     index: int
     n: int
     title: str

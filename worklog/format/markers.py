@@ -7,13 +7,13 @@ that git's own line merge writes (``<<<<<<< HEAD``) are conflict markers too.
 
 from __future__ import annotations
 
-import re
+from worklog.format.patterns import lazy
 
 OURS_MARK = "<<<<<<< ours"
 SPLIT_MARK = "======="
 THEIRS_MARK = ">>>>>>> theirs"
 
-_MARKER_RE = re.compile(r"(?:<{7}|>{7})(?:[ \t].*)?|={7}[ \t]*")
+_MARKER_RE = lazy(r"(?:<{7}|>{7})(?:[ \t].*)?|={7}[ \t]*")
 
 
 def is_conflict_marker(line: str) -> bool:

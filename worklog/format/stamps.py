@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
+
+from worklog.format.patterns import lazy
 
 DIRECTION_MARKS = "\u200e\u200f\u061c"
 _DM = f"[{DIRECTION_MARKS}]*"
@@ -32,6 +34,8 @@ _TIME = (
     r"(?P<h>\d{1,2})(?P<ts>[:.])(?P<mi>\d\d)"
     rf"(?:{_DM} {_DM}(?P<post>{_MARKER_RE}))?"
 )
+#: The groups of ``_DATE``, in the order ``_fields`` reads them.
+_DATE_GROUPS = ("y1", "s1", "m1", "d1", "a", "s2", "b", "y2")
 _DATE = (
     r"(?:(?P<y1>\d{4})(?P<s1>[-/.])(?P<m1>\d{1,2})(?P=s1)(?P<d1>\d{1,2})"
     r"|(?P<a>\d{1,2})(?P<s2>[-/.])(?P<b>\d{1,2})(?P=s2)(?P<y2>\d{4}))"
@@ -43,18 +47,18 @@ _FIRST_CHARS = rf"(?=[\d{DIRECTION_MARKS}AP오上下午])"
 #: A stamp line after a LF (the break itself is matched too: group ``stamp`` is the line).
 #: Searching from a line break with a one-character look-ahead keeps the scan of a
 #: 100 MB file near the speed of memchr; files with lone CR line breaks use the CR form.
-_AFTER_LF_RE = re.compile(rf"\n{_FIRST_CHARS}(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
-_AFTER_BREAK_RE = re.compile(rf"[\r\n]{_FIRST_CHARS}(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
-_AT_START_RE = re.compile(rf"(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
-_STAMP_FULL_RE = re.compile(rf"(?P<stamp>{STAMP_BODY})[ \t{DIRECTION_MARKS}]*")
-_LONE_CR_RE = re.compile(r"\r(?!\n)")
+_AFTER_LF_RE = lazy(rf"\n{_FIRST_CHARS}(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
+_AFTER_BREAK_RE = lazy(rf"[\r\n]{_FIRST_CHARS}(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
+_AT_START_RE = lazy(rf"(?P<stamp>{STAMP_BODY}){_LINE_TAIL}")
+_STAMP_FULL_RE = lazy(rf"(?P<stamp>{STAMP_BODY})[ \t{DIRECTION_MARKS}]*")
+_LONE_CR_RE = lazy(r"\r(?!\n)")
 #: A line holding only a DATE (rule S6, a date-only day heading), like the stamp patterns.
 DATE_BODY = rf"{_DM}{_DATE}{_DM}"
-_DATE_AT_START_RE = re.compile(rf"(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
-_DATE_AFTER_LF_RE = re.compile(rf"\n(?=[\d{DIRECTION_MARKS}])(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
-_DATE_AFTER_BREAK_RE = re.compile(
+_DATE_AT_START_RE = lazy(rf"(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
+_DATE_AFTER_LF_RE = lazy(rf"\n(?=[\d{DIRECTION_MARKS}])(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
+_DATE_AFTER_BREAK_RE = lazy(
     rf"[\r\n](?=[\d{DIRECTION_MARKS}])(?P<stamp>{DATE_BODY}){_LINE_TAIL}")
-_DATE_FULL_RE = re.compile(rf"(?P<stamp>{DATE_BODY})[ \t{DIRECTION_MARKS}]*")
+_DATE_FULL_RE = lazy(rf"(?P<stamp>{DATE_BODY})[ \t{DIRECTION_MARKS}]*")
 
 
 def find_stamp_lines(text: str) -> Iterator[re.Match[str]]:
@@ -94,14 +98,18 @@ def date_shape(match: re.Match[str]) -> tuple[bool, str]:
 
 def dot_time_misplaced(match: re.Match[str]) -> bool:
     """A dot between hour and minute with a date not written with dots (S2): text."""
-    return match.group("ts") == "." and date_shape(match)[1] != "."
+    return _dot_misplaced(match.group("ts"), date_shape(match)[1])
+
+
+def _dot_misplaced(time_sep: str, date_sep: str) -> bool:
+    return time_sep == "." and date_sep != "."
 
 
 def looks_like_stamp_line(line: str) -> bool:
     """Whether ``line`` has a stamp line's shape, possible date or not (for rule W4)."""
     return _STAMP_FULL_RE.fullmatch(line) is not None
 #: A stamp anywhere (for cross-references and user input).
-STAMP_TEXT_RE = re.compile(rf"(?P<stamp>{STAMP_BODY})")
+STAMP_TEXT_RE = lazy(rf"(?P<stamp>{STAMP_BODY})")
 
 DateOrder = Literal["ymd", "dmy", "mdy"]
 MarkerPos = Literal["none", "before", "after"]
@@ -213,9 +221,8 @@ class Candidate:
         return int(self.match.group("a")), int(self.match.group("b"))
 
 
-def _hour(match: re.Match[str]) -> tuple[int, MarkerPos, tuple[str, str]] | None:
-    hour = int(match.group("h"))
-    pre, post = match.group("pre"), match.group("post")
+def _hour(hour: int, pre: str | None,
+          post: str | None) -> tuple[int, MarkerPos, tuple[str, str]] | None:
     if pre and post:
         return None
     marker = pre or post
@@ -233,38 +240,48 @@ def _padding(field: str) -> bool | None:
     return None if int(field) >= 10 else len(field) == 2
 
 
+@functools.cache
+def _shape(order: DateOrder, sep: str, marker_pos: MarkerPos, markers: tuple[str, str],
+           hour_pad: bool | None, month_pad: bool | None, day_pad: bool | None,
+           time_sep: str) -> Shape:
+    """One ``Shape`` for each way of writing stamps (a file uses a few), shared: it is
+    frozen, and building one for each of a log's stamps cost a third of their parse."""
+    return Shape(order, sep, marker_pos, markers, hour_pad, month_pad, day_pad, time_sep)
+
+
+#: The groups ``stamp_from_match`` reads, taken in one call.
+_STAMP_GROUPS = ("stamp", "h", "ts", "mi", "pre", "post", *_DATE_GROUPS)
+
+
 def stamp_from_match(match: re.Match[str], day_first: bool) -> Stamp | None:
     """The stamp a match names, or None when its date or time is impossible (rule S5)."""
-    parsed = _hour(match)
-    if parsed is None or dot_time_misplaced(match):
+    text, h, time_sep, minute, pre, post, *date = match.group(*_STAMP_GROUPS)
+    order, sep, year, month_s, day_s = _fields(date, day_first)
+    parsed = _hour(int(h), pre, post)
+    if parsed is None or _dot_misplaced(time_sep, sep):
         return None
     hour, marker_pos, markers = parsed
-    minute = int(match.group("mi"))
-    order, sep, year, month_s, day_s = _date_fields(match, day_first)
     try:
-        when = datetime(int(year), int(month_s), int(day_s), hour, minute)
+        when = datetime(int(year), int(month_s), int(day_s), hour, int(minute))
     except ValueError:
         return None
-    shape = Shape(
-        order=order,
-        sep=sep,
-        marker_pos=marker_pos,
-        markers=markers,
-        hour_pad=_padding(match.group("h")),
-        month_pad=_padding(month_s),
-        day_pad=_padding(day_s),
-        time_sep=match.group("ts"),
-    )
-    return Stamp(when, match.group("stamp"), shape)
+    shape = _shape(order, sep, marker_pos, markers, _padding(h), _padding(month_s),
+                   _padding(day_s), time_sep)
+    return Stamp(when, text, shape)
 
 
 def _date_fields(match: re.Match[str], day_first: bool) -> tuple[DateOrder, str, str, str, str]:
     """Order, separator, year, month and day of a stamp's or date line's DATE."""
-    if match.group("y1") is not None:
-        return "ymd", match.group("s1"), match.group("y1"), match.group("m1"), match.group("d1")
-    a, b = match.group("a"), match.group("b")
+    return _fields(match.group(*_DATE_GROUPS), day_first)
+
+
+def _fields(date: Sequence[str], day_first: bool) -> tuple[DateOrder, str, str, str, str]:
+    """``_date_fields`` of the values of ``_DATE_GROUPS`` (None where a group is unmatched)."""
+    y1, s1, m1, d1, a, s2, b, y2 = date
+    if y1 is not None:
+        return "ymd", s1, y1, m1, d1
     month_s, day_s = (b, a) if day_first else (a, b)
-    return ("dmy" if day_first else "mdy"), match.group("s2"), match.group("y2"), month_s, day_s
+    return ("dmy" if day_first else "mdy"), s2, y2, month_s, day_s
 
 
 def heading_from_match(match: re.Match[str], day_first: bool) -> Stamp | None:
@@ -358,7 +375,7 @@ def _order_votes(candidates: list[Candidate]) -> int:
 def stamp_line_re(lone_cr: bool = False) -> re.Pattern[str]:
     """The pattern ``find_stamp_lines`` uses after a line break: it matches the break and
     the stamp line (group ``stamp``); ``lone_cr`` when the text has lone CR breaks."""
-    return _AFTER_BREAK_RE if lone_cr else _AFTER_LF_RE
+    return (_AFTER_BREAK_RE if lone_cr else _AFTER_LF_RE).compiled
 
 
 @functools.lru_cache(maxsize=16)

@@ -7,16 +7,16 @@ line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from worklog.errors import UsageError
 from worklog.format.constructs import format_tags, parse_tags_line, split_lines
+from worklog.format.patterns import lazy
 from worklog.format.stamps import STAMP_BODY, looks_like_date_line
 
 #: A stamp at the start of a line, whatever follows it.
-_STAMP_START_RE = re.compile(STAMP_BODY)
+_STAMP_START_RE = lazy(STAMP_BODY)
 
 MAGIC = ".LOG"
 

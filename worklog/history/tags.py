@@ -14,6 +14,10 @@ from worklog.format.constructs import parse_tags_line
 from worklog.history.hays import has_date_lines
 from worklog.history.timeline import Timeline
 
+#: Second lines of entries whose tags are remembered (a bound on memory: an entry
+#: without a tags line has its text there).
+KNOWN_LINES = 4096
+
 
 @dataclass
 class TagUse:
@@ -27,9 +31,13 @@ def tag_uses(tagged: Iterable[tuple[list[str], datetime, int]]) -> list[TagUse]:
     """Each tag (compared case-insensitively, rule E2) of ``(tags, time, line)`` of
     entries, with how often and when last used; most used first, then by name."""
     uses: dict[str, TagUse] = {}
+    keyed: dict[tuple[str, ...], list[tuple[str, str]]] = {}  # a log has few tag sets
     for tags, when, line in tagged:
-        for tag in dict.fromkeys(tags):
-            key = tag.casefold()
+        names = tuple(tags)
+        pairs = keyed.get(names)
+        if pairs is None:
+            pairs = keyed[names] = [(tag, tag.casefold()) for tag in dict.fromkeys(names)]
+        for tag, key in pairs:
             use = uses.get(key)
             if use is None:
                 uses[key] = TagUse(tag, 1, when, line)
@@ -53,8 +61,18 @@ def _tagged(timeline: Timeline) -> Iterator[tuple[list[str], datetime, int]]:
     if heads is None:  # UTF-16 or day headings: the entries, parsed a piece at a time
         yield from ((e.tags, e.stamp.when, e.line) for e in timeline.read(bounds))
         return
+    # A log repeats its tags lines: read each once.
+    known: dict[tuple[str, str | None], list[str] | None] = {}
     for head in heads:
-        if head.second is None:
+        second = head.second
+        if second is None:
             continue
-        if (tags := parse_tags_line(head.second, head.third)) is not None:
+        key = (second, head.third)  # the third line counts for a capitalised word (E2)
+        if key in known:
+            tags = known[key]
+        else:
+            if len(known) >= KNOWN_LINES:
+                known.clear()
+            tags = known[key] = parse_tags_line(second, head.third)
+        if tags is not None:
             yield tags, head.when, head.line

@@ -3,11 +3,11 @@ written (used by ``worklog.store.logfile`` under the lock)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from worklog.errors import LogFileError
 from worklog.format.encoding import Codec
+from worklog.format.patterns import lazy
 from worklog.store.fs import read_all
 
 
@@ -24,7 +24,7 @@ class TextDoesNotFit(LogFileError):
         self.foreign_bytes = foreign_bytes
 
 
-_FOREIGN_BYTE = re.compile("[\udc80-\udcff]")
+_FOREIGN_BYTE = lazy("[\udc80-\udcff]")
 
 
 def foreign_bytes(text: str) -> int:

@@ -24,7 +24,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 #: Temporary files of an atomic replace are named ``.NAME`` + this + a random part.
@@ -139,6 +138,8 @@ def append(fd: int, data: bytes, size_before: int) -> None:
 def _write_temp(real: Path, data: bytes, st: os.stat_result) -> Path:
     """A temporary file beside ``real`` holding ``data``, with ``st``'s owner (when
     allowed) and mode, fsync'd; removed again when any of it fails."""
+    import tempfile  # noqa: PLC0415  (only to replace a file)
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}{TMP_MARK}", dir=real.parent)
     tmp = Path(tmp_name)
     try:
@@ -174,6 +175,8 @@ def write_file_atomic(path: Path, data: bytes) -> None:
     """Make ``data`` the content of ``path`` (a file of worklog's own, such as a cache):
     a temporary file beside it, renamed over it, so a reader sees the old content or the
     new one, never a part. Not synced: losing it in a crash costs nothing but speed."""
+    import tempfile  # noqa: PLC0415  (only to replace a file)
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}{TMP_MARK}", dir=path.parent)
     tmp = Path(tmp_name)
     try:

@@ -19,13 +19,13 @@ is UnconfirmedWriteError.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import mmap
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from worklog.errors import (
     FileChangedError,
@@ -36,13 +36,15 @@ from worklog.errors import (
 from worklog.format.document import Document, ParseOptions, parse
 from worklog.format.encoding import Codec, not_text, not_text_ends
 from worklog.format.stamps import DEFAULT_SHAPE, Shape
-from worklog.format.writer import Style, new_file_text, render_append
 from worklog.store import fit, fs
 from worklog.store.fit import TextDoesNotFit
 from worklog.store.fs import TMP_MARK, NotRegularFileError, open_regular, read_all, read_at
 from worklog.store.lock import locked
 from worklog.store.tail import Tail, read_tail
 from worklog.store.undo_journal import journal_path, recover, replace_end
+
+if TYPE_CHECKING:
+    from worklog.format.writer import Style
 
 __all__ = ["SMALL_FILE", "Appended", "Fingerprint", "Loaded", "LogFile", "Tail", "TextDoesNotFit"]
 
@@ -62,11 +64,15 @@ class Fingerprint:
 
     @classmethod
     def of(cls, data: bytes) -> Fingerprint:
+        import hashlib  # noqa: PLC0415  (not needed by the commands that only read)
+
         return cls(len(data), hashlib.blake2b(data, digest_size=32).digest())
 
 
 @dataclass(frozen=True)
 class Loaded:
+    """The whole log read: its document, its bytes and their fingerprint."""
+
     doc: Document
     data: bytes
     fingerprint: Fingerprint
@@ -322,6 +328,12 @@ class LogFile:
         when: datetime,
         render: Callable[[Style, str], str] | None,
     ) -> Appended:
+        from worklog.format.writer import (  # noqa: PLC0415  (not to read)
+            Style,
+            new_file_text,
+            render_append,
+        )
+
         size = os.fstat(fd).st_size
         prefix = ""
         certain = True
@@ -368,6 +380,8 @@ class LogFile:
                                "nothing was written")
 
     def _style_of(self, tail: Tail) -> tuple[Codec, Shape, Style]:
+        from worklog.format.writer import Style  # noqa: PLC0415
+
         doc = tail.doc
         shape = doc.writing_shape()
         style = Style(doc.newline, doc.text[-4:], bool(doc.entries))

@@ -20,8 +20,6 @@ folder after step 3 cannot be undone: the edit is made, but not confirmed on dis
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,12 +43,16 @@ class Recovery:
 
 
 def _digest(data: bytes) -> str:
+    import hashlib  # noqa: PLC0415  (only when the log is edited in place)
+
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _write_journal(journal: Path, offset: int, old_end: bytes) -> None:
     """Step 1: the journal, complete and fsync'd with its folder; removed again when any
     of it fails (the file was not touched yet)."""
+    import json  # noqa: PLC0415  (journals are rare: not at start-up)
+
     header = json.dumps({"offset": offset, "size": offset + len(old_end),
                          "digest": _digest(old_end)}).encode() + b"\n"
     try:
@@ -104,6 +106,8 @@ def recover(fd: int, real: Path) -> Recovery | None:
         data = journal.read_bytes()
     except FileNotFoundError:
         return None
+    import json  # noqa: PLC0415
+
     restored = False
     if data.startswith(_MAGIC):
         header_end = data.find(b"\n", len(_MAGIC))
