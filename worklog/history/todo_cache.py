@@ -34,19 +34,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from worklog.config import cache_dir
 from worklog.format.constructs import PLAN_TAG
 from worklog.format.document import Document, Entry, ParseOptions
+from worklog.format.patterns import lazy
 from worklog.format.todos import todo_items
-from worklog.history.export import iso_minutes
-from worklog.history.query import Query
-from worklog.history.search import Searcher
-from worklog.history.timeline import Timeline
 from worklog.store.cache import read_json, write_json
 from worklog.store.fs import open_regular
 from worklog.store.tail import FIRST_CHUNK, read_from, read_tail
+
+if TYPE_CHECKING:
+    from worklog.history.timeline import Timeline
 
 #: How much of the log's end is read again after an everyday edit: the end the tail
 #: reader reads first (it reads more when the last entry is longer).
@@ -55,7 +55,7 @@ TAIL_BYTES = FIRST_CHUNK
 REANCHOR_BYTES = 4 * 1024 * 1024
 CACHE_NAME = "todos.json"
 _VERSION = 4
-_TODO_RE = re.compile("todo", re.IGNORECASE)
+_TODO_RE = lazy("todo", re.IGNORECASE)
 
 Read = Literal["kept", "tail", "full"]
 #: How many of the oldest open TODO items are given (and kept of the settled part).
@@ -74,6 +74,8 @@ class OpenTodo:
     @property
     def stamp(self) -> str:
         """The note's stamp as ``YYYY-MM-DDTHH:MM`` (the export's ``stamp``)."""
+        from worklog.history.export import iso_minutes  # noqa: PLC0415 - not on today's path
+
         return iso_minutes(self.when)
 
 
@@ -129,6 +131,8 @@ def _digest(fd: int, end: int) -> int:
 
 @dataclass
 class _Scan:
+    """What a read of the log found, as the cache keeps it."""
+
     anchor: int
     day_first: bool | None
     settled: int  # how many TODO items before the anchor are open
@@ -165,6 +169,10 @@ def _full(fd: int, size: int, options: ParseOptions) -> _Scan:
 
 
 def _full_in(fd: int, buf: mmap.mmap, size: int, options: ParseOptions) -> _Scan:
+    # The byte search is imported only when the whole log is read (not on today's path).
+    from worklog.history.query import Query  # noqa: PLC0415
+    from worklog.history.search import Searcher  # noqa: PLC0415
+
     searcher = Searcher(buf, Query("todo", ignore_case=True, fixed=True), options)
     day_first = options.day_first if options.day_first is not None else searcher.day_order()
     fixed = ParseOptions(day_first, options.ansi)
