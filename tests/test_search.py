@@ -276,3 +276,27 @@ def test_date_lines_are_found_as_the_lines_of_the_stretch_read(
     lines = re.split(rb"\r\n|\r|\n", data[start:stop])
     assert hays.has_date_lines(data, start, stop) == any(
         DATE_LINE.fullmatch(line) is not None for line in lines)
+
+
+@settings(max_examples=500)
+@given(data=DATE_LINE_PARTS, cut=st.tuples(st.integers(0, 60), st.integers(0, 60)),
+       window=st.integers(70, 90), pad=st.integers(0, 80), blanks=st.integers(0, 80))
+@example(data=b"\n1/2/2014", cut=(0, 99), window=70, pad=65, blanks=0).via("cut in the date")
+@example(data=b"\n1/2/2014 x", cut=(0, 99), window=70, pad=60, blanks=20).via(
+    "blanks past the window, then text")
+def test_date_lines_are_found_across_search_windows(
+        data: bytes, cut: tuple[int, int], window: int, pad: int, blanks: int) -> None:
+    """Searched a window at a time (so that memory follows a window), a date line cut
+    by a window's end is found, and one that goes on past it with blanks then text is
+    not: the same answer as reading each line."""
+    data = b"x" * pad + data.replace(b" ", b" " * max(1, blanks), 1)
+    start, stop = min(cut[0], len(data)), len(data) if max(cut) > 50 else min(
+        max(cut) + pad, len(data))
+    lines = re.split(rb"\r\n|\r|\n", data[start:stop])
+    kept = hays.WINDOW
+    hays.WINDOW = window
+    try:
+        found = hays.has_date_lines(data, start, stop)
+    finally:
+        hays.WINDOW = kept
+    assert found == any(DATE_LINE.fullmatch(line) is not None for line in lines)

@@ -149,16 +149,61 @@ _DATE_LINE_AFTER_LF = re.compile(b"\n" + _DATE_LINE_BODY)
 _DATE_LINE_AFTER_CR = re.compile(b"\r" + _DATE_LINE_BODY)
 
 
+#: Bytes each window of a date-line search shares with the one before: more than a date
+#: line without its trailing blanks takes.
+_DATE_OVERLAP = 64
+
+
+def _ends_line(buf: Buffer, pos: int, stop: int) -> bool:
+    """Whether only blanks stand from ``pos`` to the line's end (or ``stop``)."""
+    while pos < stop and buf[pos : pos + 1] in (b" ", b"\t"):
+        pos += 1
+    return pos == stop or buf[pos : pos + 1] in (b"\r", b"\n")
+
+
+def _search_windows(pattern: re.Pattern[bytes], buf: Buffer, start: int, stop: int) -> bool:
+    """Whether ``pattern`` (a date line) matches in ``buf[start:stop]``, searched a window
+    at a time with the pages behind handed back, so memory follows a window, not the
+    file. A match the window's end cut (``\\Z`` there) is looked at in the file."""
+    low = start
+    while low < stop:
+        high = min(stop, low + WINDOW)
+        pos = low
+        while (match := pattern.search(buf, pos, high)) is not None:
+            if match.end() < high or high == stop or _ends_line(buf, high, stop):
+                return True
+            pos = match.start() + 1
+        if isinstance(buf, mmap.mmap) and high - _DATE_OVERLAP > PAGE:
+            cut = high - _DATE_OVERLAP
+            buf.madvise(mmap.MADV_DONTNEED, 0, cut - cut % PAGE)
+        if high == stop:
+            break
+        low = high - _DATE_OVERLAP
+    return False
+
+
 def has_date_lines(buf: Buffer, start: int, stop: int) -> bool:
     """Whether ``buf[start:stop]`` holds a line of a date alone: entries may then start
     where no stamp line is, and what counts spans between stamp lines cannot be used."""
     if (_DATE_LINE_AT.match(buf, start, stop) is not None
-            or _DATE_LINE_AFTER_LF.search(buf, start, stop) is not None):
+            or _search_windows(_DATE_LINE_AFTER_LF, buf, start, stop)):
         return True
     # most files have no CR at all: the byte search (memchr) says so far faster than the
     # pattern would, and a file with CRs is searched from its first one
-    first_cr = buf.find(b"\r", start, stop)
-    return first_cr >= 0 and _DATE_LINE_AFTER_CR.search(buf, first_cr, stop) is not None
+    first_cr = _find_windows(b"\r", buf, start, stop)
+    return first_cr >= 0 and _search_windows(_DATE_LINE_AFTER_CR, buf, first_cr, stop)
+
+
+def _find_windows(byte: bytes, buf: Buffer, start: int, stop: int) -> int:
+    """``buf.find(byte, start, stop)`` a window at a time, the pages behind handed back."""
+    for low in range(start, stop, WINDOW):
+        high = min(stop, low + WINDOW)
+        found = buf.find(byte, low, high)
+        if found >= 0:
+            return found
+        if isinstance(buf, mmap.mmap) and high > PAGE:
+            buf.madvise(mmap.MADV_DONTNEED, 0, high - high % PAGE)
+    return -1
 
 
 def has_lone_cr(buf: Buffer, begin: int, end: int | None = None) -> bool:
