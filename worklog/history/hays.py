@@ -18,12 +18,14 @@ from worklog.format.stamps import stamp_line_bytes_re, stamp_line_re
 from worklog.history.scan import (
     PAGE,
     SURE_BYTES,
-    WINDOW,
     Buffer,
     DayFirst,
     possible,
     prev_stamp,
     stamp_of,
+)
+from worklog.history.scan import (
+    WINDOW as WINDOW,  # noqa: PLC0414 - the window a test shrinks
 )
 
 if TYPE_CHECKING:
