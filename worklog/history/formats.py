@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from worklog.format.constructs import LINK_RE, Item, Transcript
@@ -35,8 +36,8 @@ _MD_LINE_START = re.compile(r"^(\s*)" + _MD_MARKER)
 #: The same after each LF of a text (a literal first: much faster than ``^`` in
 #: MULTILINE mode, which is tried at every character).
 _MD_LINE_STARTS = re.compile(r"\n([^\S\n]*)" + _MD_MARKER, re.MULTILINE)
-#: The blank lines between two paragraphs of a text whose lines are joined by LF.
-_PARAGRAPH_BREAK = re.compile(r"\n(?:[^\S\n]*\n)+")
+#: The blank lines between two paragraphs of a text whose line breaks are hard ones.
+_PARAGRAPH_BREAK = re.compile(r"\\\n(?:[^\S\n]*\\\n)+")
 #: Lines that are not plain text in Markdown: an item (C2: ``N)``) or what may be a shell
 #: prompt (C6: ``user@host:``); these shapes are what the format's own patterns start with.
 _NOT_PLAIN = re.compile(r"\n(?:\d+\)|[A-Za-z0-9._-]+@[A-Za-z0-9._-]+:)")
@@ -119,7 +120,13 @@ def _heading(entry: Entry) -> str:
     parts = [clock, entry.kind]
     if entry.tags:
         parts.append(", ".join(entry.tags))
-    return "### " + " · ".join(escape_markdown(clean(p)) for p in parts)
+    return "### " + " · ".join(_heading_part(p) for p in parts)
+
+
+@lru_cache(maxsize=4096)
+def _heading_part(part: str) -> str:
+    """A clock, kind or tags of a heading, escaped: few differ in a log."""
+    return escape_markdown(clean(part))
 
 
 def _item_line(item: Item, line: str) -> str:
@@ -156,8 +163,9 @@ def _markdown_body(entry: Entry, targets: set[datetime]) -> str:
         body = body.partition("\n")[2]
     if not body:
         pass
-    elif _is_plain(body) and not any(when in targets for when in entry.links):
-        blocks += _paragraphs(body)
+    elif _is_plain(body) and ('"' not in body  # a see"STAMP" has a quote
+                              or not any(when in targets for when in entry.links)):
+        blocks.append(_paragraphs(body))
     else:  # items, transcripts or links: line by line
         first = entry.text_span[0]
         blocks += _line_blocks(entry, first + skip, targets)
@@ -174,11 +182,12 @@ def _is_plain(body: str) -> bool:
     return (")" not in body and "@" not in body) or _NOT_PLAIN.search("\n" + body) is None
 
 
-def _paragraphs(body: str) -> list[str]:
-    """Text lines joined by LF as Markdown paragraphs (blank lines between them), each
-    line but a paragraph's last ending in a hard line break."""
-    return [paragraph.replace("\n", "\\\n")
-            for paragraph in _PARAGRAPH_BREAK.split(escape_markdown_lines(body))]
+def _paragraphs(body: str) -> str:
+    """Text lines joined by LF as Markdown paragraphs (a blank line between two), each
+    line but a paragraph's last ending in a hard line break: every line break made a
+    hard one, then those around blank lines made one blank line (an escaped line never
+    ends in a lone backslash, so only those breaks match)."""
+    return _PARAGRAPH_BREAK.sub("\n\n", escape_markdown_lines(body).replace("\n", "\\\n"))
 
 
 def _line_blocks(entry: Entry, start: int, targets: set[datetime]) -> list[str]:
