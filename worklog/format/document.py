@@ -33,6 +33,7 @@ from worklog.format.stamps import (
 )
 
 _BREAK_RE = re.compile(r"\r\n|\r|\n")
+_LEADING_BLANK_RE = re.compile(r"(?:[ \t]*(?:\r\n|\r|\n))*")
 _T = TypeVar("_T")
 
 
@@ -60,7 +61,6 @@ class cached_property(Generic[_T]):
         value = self.func(instance)
         instance.__dict__[self.name] = value
         return value
-_LEADING_BLANK_RE = re.compile(r"(?:[ \t]*(?:\r\n|\r|\n))*")
 
 
 @dataclass(frozen=True)
