@@ -8,10 +8,12 @@ text whole; entries are spans of it, so nothing is ever re-rendered. Constructs
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
+from functools import lru_cache
 from itertools import pairwise
+from typing import Any, Generic, Self, TypeVar, overload
 
 from worklog.format import constructs as c
 from worklog.format import items as it
@@ -33,6 +35,33 @@ from worklog.format.stamps import (
 
 _BREAK_RE = lazy(r"\r\n|\r|\n")
 _LEADING_BLANK_RE = lazy(r"(?:[ \t]*(?:\r\n|\r|\n))*")
+_T = TypeVar("_T")
+
+
+class cached_property(Generic[_T]):
+    """``functools.cached_property`` without its lock: Python 3.11 takes a lock on each
+    first read (about a microsecond, 0.3 s over the 36,545 entries of a 100 MB export);
+    3.12 dropped it. Entries are read by one thread. The value is stored in the instance,
+    which then shadows this descriptor."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> Self | _T:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.name] = value
+        return value
 
 
 @dataclass(frozen=True)
@@ -43,12 +72,20 @@ class ParseOptions:
     ansi: str = DEFAULT_ANSI
 
 
+@lru_cache(maxsize=1024)
+def _tags_of_line(line: str, next_line: str | None = None) -> tuple[str, ...] | None:
+    """``parse_tags_line``, remembered: a log has few distinct tags lines (the next line
+    only given for a capitalised word, E2)."""
+    tags = c.parse_tags_line(line, next_line)
+    return None if tags is None else tuple(tags)
+
+
 def count_breaks(text: str, start: int = 0, end: int | None = None) -> int:
     """Line breaks in ``text[start:end]``; CRLF counts once, a lone CR or LF once."""
     stop = len(text) if end is None else end
-    return text.count("\n", start, stop) + text.count("\r", start, stop) - text.count(
-        "\r\n", start, stop
-    )
+    lone = text.count("\r", start, stop)
+    feeds = text.count("\n", start, stop)
+    return feeds + lone - text.count("\r\n", start, stop) if lone else feeds
 
 
 @dataclass(eq=False)
@@ -89,9 +126,11 @@ class Entry:
         src = self.source
         line = src[first:second].rstrip("\r\n")
         if not c.starts_sentence(line.rstrip(" \t")) or second == len(src):
-            return c.parse_tags_line(line)
-        after = _BREAK_RE.search(src, second)
-        return c.parse_tags_line(line, src[second : after.start() if after else len(src)])
+            tags = _tags_of_line(line)
+        else:
+            after = _BREAK_RE.search(src, second)
+            tags = _tags_of_line(line, src[second : after.start() if after else len(src)])
+        return None if tags is None else list(tags)
 
     @property
     def tags(self) -> list[str]:
@@ -134,12 +173,20 @@ class Entry:
         return self.text.split("\n") if self.text else []
 
     @cached_property
+    def _opening(self) -> list[str]:
+        """The first line of the entry text alone (none when it is empty): what the kind
+        (K1) and a record's headline (C7) are read from, without splitting the text."""
+        return [self.text.partition("\n")[0]] if self.text else []
+
+    @cached_property
     def record(self) -> c.Record | None:
+        if c.parse_record(self._opening) is None:  # no headline (C7): no record
+            return None
         return c.parse_record(self.text_lines)
 
     @cached_property
     def kind(self) -> c.Kind:
-        return c.kind_of(self.tags, self.text_lines, self.record)
+        return c.kind_of(self.tags, self._opening, self.record)
 
     @cached_property
     def links(self) -> list[datetime]:
@@ -147,7 +194,7 @@ class Entry:
 
     @cached_property
     def email(self) -> c.EmailHeader | None:
-        return c.parse_email_header(self.text_lines[0]) if self.kind == "email" else None
+        return c.parse_email_header(self._opening[0]) if self.kind == "email" else None
 
     @cached_property
     def items(self) -> list[it.Item]:
@@ -287,9 +334,10 @@ def parse_text(
     line = first_line
     pos = 0
     previous: Entry | None = None
+    feeds_only = "\r" not in text  # then a line break is a LF: one count, not three
     for match, stamp, timed in marks:
         start = match.start("stamp")
-        line += count_breaks(text, pos, start)
+        line += text.count("\n", pos, start) if feeds_only else count_breaks(text, pos, start)
         pos = start
         if stamp is None or (not timed and date_shape(match) not in shapes):
             (doc.rejected if timed else doc.stray_dates).append((line, match.group("stamp")))

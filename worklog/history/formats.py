@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from worklog.format.constructs import LINK_RE, Item, Transcript
@@ -25,8 +26,21 @@ from worklog.format.stamps import parse_stamp
 FORMATS = ("json", "markdown", "ics", "timeclock", "csv")
 PRODID = "-//worklog//worklog export//EN"
 
-_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>#|~&]")
-_MD_LINE_START = re.compile(r"^(\s*)((?:[-+=]|\d{1,9}[.)])(?=[ \t]|$)|>)")
+#: What Markdown reads as markup anywhere in a line; the backslash first, so that escaping
+#: them one after the other escapes each once.
+_MD_SPECIALS = "\\`*_[]<>#|~&"
+_MD_SPECIAL = re.compile("[" + re.escape(_MD_SPECIALS) + "]")
+#: A list or quote marker opening a line, after its blanks.
+_MD_MARKER = r"((?:[-+=]|\d{1,9}[.)])(?=[ \t]|$)|>)"
+_MD_LINE_START = re.compile(r"^(\s*)" + _MD_MARKER)
+#: The same after each LF of a text (a literal first: much faster than ``^`` in
+#: MULTILINE mode, which is tried at every character).
+_MD_LINE_STARTS = re.compile(r"\n([^\S\n]*)" + _MD_MARKER, re.MULTILINE)
+#: The blank lines between two paragraphs of a text whose line breaks are hard ones.
+_PARAGRAPH_BREAK = re.compile(r"\\\n(?:[^\S\n]*\\\n)+")
+#: Lines that are not plain text in Markdown: an item (C2: ``N)``) or what may be a shell
+#: prompt (C6: ``user@host:``); these shapes are what the format's own patterns start with.
+_NOT_PLAIN = re.compile(r"\n(?:\d+\)|[A-Za-z0-9._-]+@[A-Za-z0-9._-]+:)")
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -39,7 +53,9 @@ def clean(text: str) -> str:
 
 
 def anchor(when: datetime) -> str:
-    return "e-" + when.strftime("%Y-%m-%dT%H-%M")
+    if when.year < 1000:  # as strftime writes it: the year unpadded
+        return "e-" + when.strftime("%Y-%m-%dT%H-%M")
+    return f"e-{when.year}-{when.month:02d}-{when.day:02d}T{when.hour:02d}-{when.minute:02d}"
 
 
 # --- Markdown ----------------------------------------------------------------------------
@@ -53,6 +69,19 @@ def escape_markdown(line: str, *, line_start: bool = True) -> str:
     if marker is None:
         return escaped
     return escaped[: marker.start(2)] + _escape_marker(marker.group(2)) + escaped[marker.end(2) :]
+
+
+def escape_markdown_lines(text: str) -> str:
+    """``escape_markdown`` of each line of ``text`` (lines joined by LF), in a few passes
+    over the whole text instead of a pass per line."""
+    for char in _MD_SPECIALS:
+        if char in text:
+            text = text.replace(char, "\\" + char)
+    return _MD_LINE_STARTS.sub(_escaped_marker, "\n" + text)[1:]
+
+
+def _escaped_marker(match: re.Match[str]) -> str:
+    return "\n" + match.group(1) + _escape_marker(match.group(2))
 
 
 def _backslashed(match: re.Match[str]) -> str:
@@ -86,11 +115,18 @@ def _with_links(line: str, targets: set[datetime], day_first: bool) -> str:
 
 
 def _heading(entry: Entry) -> str:
-    clock = entry.stamp.when.strftime("%H:%M") if entry.stamp.has_time else "--:--"  # S6
+    when = entry.stamp.when
+    clock = f"{when.hour:02d}:{when.minute:02d}" if entry.stamp.has_time else "--:--"  # S6
     parts = [clock, entry.kind]
     if entry.tags:
         parts.append(", ".join(entry.tags))
-    return "### " + " · ".join(escape_markdown(clean(p)) for p in parts)
+    return "### " + " · ".join(_heading_part(p) for p in parts)
+
+
+@lru_cache(maxsize=4096)
+def _heading_part(part: str) -> str:
+    """A clock, kind or tags of a heading, escaped: few differ in a log."""
+    return escape_markdown(clean(part))
 
 
 def _item_line(item: Item, line: str) -> str:
@@ -99,38 +135,79 @@ def _item_line(item: Item, line: str) -> str:
     return f"- {box} " + (f"~~{text}~~" if item.state == "dropped" else text)
 
 
-def _markdown_body(entry: Entry, targets: set[datetime]) -> list[str]:
-    """The entry's text as Markdown lines: blocks of text (line breaks kept), task
-    lists, code blocks, separated by blank lines."""
-    first, last = entry.text_span
-    contents = [clean(content) for content, _ in entry.lines]
-    transcripts: dict[int, Transcript] = {t.index: t for t in entry.transcripts}
-    items = {item.index: item for item in entry.items}
-    blocks: list[list[str]] = []
-    start = first
+def _markdown_body(entry: Entry, targets: set[datetime]) -> str:
+    """The entry's text as Markdown: blocks of text (line breaks kept), task lists, code
+    blocks, separated by blank lines; "" without any."""
+    text = clean(entry.text)
+    blocks: list[str] = []
+    skip = 0  # the text lines shown as a header block
     if entry.email is not None:
         mail = entry.email
         head = [f"**From:** {escape_markdown(clean(mail.sender))}",
                 f"**Subject:** {escape_markdown(clean(mail.subject))}"]
         if mail.date:
             head.append(f"**Date:** {mail.date:%Y-%m-%d %H:%M}")
-        blocks.append(_hard_breaks(head))
-        start = first + 1
+        blocks.append("\\\n".join(head))
+        skip = 1
     elif entry.record is not None:
         record = entry.record
-        blocks.append([f"**{escape_markdown(contents[first])}**"])
+        headline = text.partition("\n")[0]
+        blocks.append(f"**{escape_markdown(headline)}**")
         if record.fields:
-            blocks.append([f"- {escape_markdown(k)}: {escape_markdown(clean(v), line_start=False)}"
-                           for k, v in record.fields.items()])
-        start = first + 1 + len(record.fields)
+            blocks.append("\n".join(
+                f"- {escape_markdown(k)}: {escape_markdown(clean(v), line_start=False)}"
+                for k, v in record.fields.items()))
+        skip = 1 + len(record.fields)
+    body = text
+    for _ in range(skip):
+        body = body.partition("\n")[2]
+    if not body:
+        pass
+    elif _is_plain(body) and ('"' not in body  # a see"STAMP" has a quote
+                              or not any(when in targets for when in entry.links)):
+        blocks.append(_paragraphs(body))
+    else:  # items, transcripts or links: line by line
+        first = entry.text_span[0]
+        blocks += _line_blocks(entry, first + skip, targets)
+    return "\n\n".join(blocks)
+
+
+def _is_plain(body: str) -> bool:
+    """Whether ``body`` (lines joined by LF) is paragraphs of text only, no item and no
+    shell transcript, its first and last lines not blank."""
+    if body[0].isspace() and not body.partition("\n")[0].strip():
+        return False
+    if body[-1].isspace() and not body.rpartition("\n")[2].strip():
+        return False
+    return (")" not in body and "@" not in body) or _NOT_PLAIN.search("\n" + body) is None
+
+
+def _paragraphs(body: str) -> str:
+    """Text lines joined by LF as Markdown paragraphs (a blank line between two), each
+    line but a paragraph's last ending in a hard line break: every line break made a
+    hard one, then those around blank lines made one blank line (an escaped line never
+    ends in a lone backslash, so only those breaks match)."""
+    return _PARAGRAPH_BREAK.sub("\n\n", escape_markdown_lines(body).replace("\n", "\\\n"))
+
+
+def _line_blocks(entry: Entry, start: int, targets: set[datetime]) -> list[str]:
+    """The blocks of the entry's lines from ``start`` (an index into ``lines``) to its
+    text's end, read line by line."""
+    last = entry.text_span[1]
+    contents = [clean(content) for content, _ in entry.lines]
+    transcripts: dict[int, Transcript] = {t.index: t for t in entry.transcripts}
+    items = {item.index: item for item in entry.items}
+    day_first = entry.doc.day_first
+    blocks: list[str] = []
     block: list[str] = []
     block_kind = ""
-    day_first = entry.doc.day_first
 
     def flush() -> None:
         nonlocal block, block_kind
-        if block:
-            blocks.append(_hard_breaks(block) if block_kind == "text" else block)
+        if block_kind == "text":
+            blocks.append(_text_block(block, targets, day_first))
+        elif block:
+            blocks.append("\n".join(block))
         block, block_kind = [], ""
 
     index = start
@@ -140,7 +217,7 @@ def _markdown_body(entry: Entry, targets: set[datetime]) -> list[str]:
             flush()
             lines = [line, *(clean(o) for o in transcripts[index].output)]
             fence = _fence(lines)
-            blocks.append([fence + "console", *lines, fence])
+            blocks.append("\n".join([fence + "console", *lines, fence]))
             index += len(lines)
             continue
         kind = "" if not line.strip() else "items" if index in items else "text"
@@ -150,18 +227,18 @@ def _markdown_body(entry: Entry, targets: set[datetime]) -> list[str]:
         if kind == "items":
             block.append(_item_line(items[index], _with_links(line, targets, day_first)))
         elif kind == "text":
-            block.append(_with_links(line, targets, day_first))
+            block.append(line)
         index += 1
     flush()
-    out: list[str] = []
-    for lines in blocks:
-        out += [*([""] if out else []), *lines]
-    return out
+    return blocks
 
 
-def _hard_breaks(lines: list[str]) -> list[str]:
-    """Lines of one paragraph, each ending in a hard line break but the last."""
-    return [line + "\\" for line in lines[:-1]] + lines[-1:]
+def _text_block(lines: list[str], targets: set[datetime], day_first: bool) -> str:
+    """A paragraph of text lines, each but the last ending in a hard line break."""
+    joined = "\n".join(lines)
+    if '"' not in joined:  # no reference: escaped at once
+        return escape_markdown_lines(joined).replace("\n", "\\\n")
+    return "\\\n".join(_with_links(line, targets, day_first) for line in lines)
 
 
 def markdown(entries: Iterable[Entry], title: str,
@@ -176,18 +253,17 @@ def markdown(entries: Iterable[Entry], title: str,
     day: date | None = None
     seen: set[str] = set()
     for entry in entries:
-        if entry.day != day:
-            day = entry.day
+        when = entry.stamp.when
+        if when.date() != day:
+            day = when.date()
             yield f"\n## {day.isoformat()} ({day.strftime('%A')})\n"
-        name = anchor(entry.stamp.when)
-        lines = [""]
+        name = anchor(when)
+        head = "\n"
         if name not in seen:
-            lines.append(f'<a id="{name}"></a>')
+            head += f'<a id="{name}"></a>\n'
             seen.add(name)
-        lines += [_heading(entry), ""]
         body = _markdown_body(entry, targets)
-        lines += body if body else ["*(empty)*"]
-        yield "\n".join(lines) + "\n"
+        yield f"{head}{_heading(entry)}\n\n{body or '*(empty)*'}\n"
 
 
 # --- iCalendar ---------------------------------------------------------------------------
