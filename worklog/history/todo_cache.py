@@ -54,6 +54,7 @@ TAIL_BYTES = FIRST_CHUNK
 #: An end grown past this since the anchor was set is anchored again (a full read).
 REANCHOR_BYTES = 4 * 1024 * 1024
 CACHE_NAME = "todos.json"
+_DIGEST_WINDOW = 8 * 1024 * 1024
 _VERSION = 4
 _TODO_RE = lazy("todo", re.IGNORECASE)
 
@@ -116,16 +117,17 @@ def _todo(record: Any) -> OpenTodo:
 
 
 def _digest(fd: int, end: int) -> int:
-    """The CRC-32 of the file's first ``end`` bytes, read in 1 MiB blocks (a change of
-    up to 32 bits in a row is always seen, any other change but once in 2**32)."""
-    crc, pos, block = 0, 0, bytearray(1 << 20)
-    view = memoryview(block)
-    while pos < end:
-        got = os.preadv(fd, [view[: min(len(block), end - pos)]], pos)
-        if not got:
-            break
-        crc = zlib.crc32(view[:got], crc)
-        pos += got
+    """The CRC-32 of the file's first ``end`` bytes (a change of up to 32 bits in a row is
+    always seen, any other change but once in 2**32), read through a map a window at a
+    time, the pages behind handed back: memory follows a window, not the file."""
+    if end <= 0:
+        return 0
+    crc = 0
+    with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as buf, memoryview(buf) as view:
+        for low in range(0, min(end, len(buf)), _DIGEST_WINDOW):
+            high = min(end, low + _DIGEST_WINDOW)
+            crc = zlib.crc32(view[low:high], crc)
+            buf.madvise(mmap.MADV_DONTNEED, low, high - low - (high - low) % mmap.PAGESIZE)
     return crc
 
 
