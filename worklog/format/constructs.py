@@ -76,10 +76,11 @@ def _reads_as_prose(parts: list[str]) -> bool:
                for part in parts)
 
 
-def starts_sentence(word: str) -> bool:
-    """A capitalised word (``Added``, ``Добавлено``): an upper-case letter, then only
-    lower-case ones. Such a lone line is prose when the next line goes on in lower case
-    (E2); only then does a reader need the next line."""
+def starts_sentence(line: str) -> bool:
+    """A capitalised word (``Added``, ``Добавлено``), blanks after it aside: an upper-case
+    letter, then only lower-case ones. Such a lone line is prose when the next line goes
+    on in lower case (E2); only then does a reader need the next line."""
+    word = line.rstrip(" \t")
     return len(word) > 1 and word[0].isupper() and word[1:].isalpha() and word[1:].islower()
 
 

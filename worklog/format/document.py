@@ -125,7 +125,7 @@ class Entry:
             return None
         src = self.source
         line = src[first:second].rstrip("\r\n")
-        if not c.starts_sentence(line.rstrip(" \t")) or second == len(src):
+        if not c.starts_sentence(line) or second == len(src):
             tags = _tags_of_line(line)
         else:
             after = _BREAK_RE.search(src, second)

@@ -35,9 +35,13 @@ class TodoItem:
     form: TodoForm  # an item line, a section line, or the line under the TODO heading
 
 
+#: The title of a TODO list, case aside (C9): every TODO note holds it.
+TODO_TITLE = "todo"
+
+
 def is_todo_title(title: str) -> bool:
     """Whether a section title names a TODO list: ``TODO``, ``todo:`` (C9)."""
-    return title.strip().removesuffix(":").strip().casefold() == "todo"
+    return title.strip().removesuffix(":").strip().casefold() == TODO_TITLE
 
 
 def line_marker(content: str, form: TodoForm) -> tuple[str, TodoState, tuple[int, int] | None]:

@@ -22,6 +22,7 @@ from worklog.history.scan import (
     DayFirst,
     possible,
     prev_stamp,
+    release_before,
     stamp_of,
 )
 from worklog.history.scan import (
@@ -175,9 +176,7 @@ def _search_windows(pattern: re.Pattern[bytes], buf: Buffer, start: int, stop: i
             if match.end() < high or high == stop or _ends_line(buf, high, stop):
                 return True
             pos = match.start() + 1
-        if isinstance(buf, mmap.mmap) and high - _DATE_OVERLAP > PAGE:
-            cut = high - _DATE_OVERLAP
-            buf.madvise(mmap.MADV_DONTNEED, 0, cut - cut % PAGE)
+        release_before(buf, high - _DATE_OVERLAP)
         if high == stop:
             break
         low = high - _DATE_OVERLAP
@@ -203,8 +202,7 @@ def _find_windows(byte: bytes, buf: Buffer, start: int, stop: int) -> int:
         found = buf.find(byte, low, high)
         if found >= 0:
             return found
-        if isinstance(buf, mmap.mmap) and high > PAGE:
-            buf.madvise(mmap.MADV_DONTNEED, 0, high - high % PAGE)
+        release_before(buf, high)
     return -1
 
 
@@ -218,8 +216,7 @@ def has_lone_cr(buf: Buffer, begin: int, end: int | None = None) -> bool:
         match = _LONE_CR.search(buf, cr, high) if cr >= 0 else None
         # the window's last byte is looked at again, with what follows, by the next one
         found = match is not None and (match.start() < high - 1 or high == size)
-        if isinstance(buf, mmap.mmap) and low >= PAGE:
-            buf.madvise(mmap.MADV_DONTNEED, 0, low - low % PAGE)
+        release_before(buf, low)
         if found:
             break
     return found

@@ -282,7 +282,7 @@ class Timeline:
             stop = bounds.stop if after is None else after.pos
             second, end = self._line_after(mark.pos, stop)
             third = None
-            if second is not None and starts_sentence(second.rstrip(" \t")):
+            if second is not None and starts_sentence(second):
                 third = self._line_after(end, stop)[0]
             yield Head(mark.when, line, second, third)
             mark = after

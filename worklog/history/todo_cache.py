@@ -40,7 +40,7 @@ from worklog.config import cache_dir
 from worklog.format.constructs import PLAN_TAG
 from worklog.format.document import Document, Entry, ParseOptions
 from worklog.format.patterns import lazy
-from worklog.format.todos import todo_items
+from worklog.format.todos import TODO_TITLE, todo_items
 from worklog.store.cache import read_json, write_json
 from worklog.store.fs import open_regular
 from worklog.store.tail import FIRST_CHUNK, read_from, read_tail
@@ -56,7 +56,7 @@ REANCHOR_BYTES = 4 * 1024 * 1024
 CACHE_NAME = "todos.json"
 _DIGEST_WINDOW = 8 * 1024 * 1024
 _VERSION = 4
-_TODO_RE = lazy("todo", re.IGNORECASE)
+_TODO_RE = lazy(TODO_TITLE, re.IGNORECASE)
 
 Read = Literal["kept", "tail", "full"]
 #: How many of the oldest open TODO items are given (and kept of the settled part).
@@ -120,6 +120,8 @@ def _digest(fd: int, end: int) -> int:
     """The CRC-32 of the file's first ``end`` bytes (a change of up to 32 bits in a row is
     always seen, any other change but once in 2**32), read through a map a window at a
     time, the pages behind handed back: memory follows a window, not the file."""
+    from worklog.history.scan import release_before  # noqa: PLC0415 - not when kept
+
     if end <= 0:
         return 0
     crc = 0
@@ -127,7 +129,7 @@ def _digest(fd: int, end: int) -> int:
         for low in range(0, min(end, len(buf)), _DIGEST_WINDOW):
             high = min(end, low + _DIGEST_WINDOW)
             crc = zlib.crc32(view[low:high], crc)
-            buf.madvise(mmap.MADV_DONTNEED, low, high - low - (high - low) % mmap.PAGESIZE)
+            release_before(buf, high)
     return crc
 
 
@@ -149,13 +151,15 @@ class _Scan:
         return [_todo(r) for r in _oldest(self.settled_oldest + self.tail)]
 
 
-def _anchor(fd: int, size: int, options: ParseOptions) -> int:
-    """The byte offset of the first entry of the log's last ``TAIL_BYTES`` or more."""
+def _anchor(fd: int, size: int, options: ParseOptions) -> tuple[int, list[Any]]:
+    """The byte offset of the first entry of the log's last ``TAIL_BYTES`` or more, and
+    the open TODO items from there on (the same read)."""
     tail = read_tail(fd, size, options, None)  # its first read: FIRST_CHUNK
-    if tail.whole or not tail.doc.entries:
-        return 0
     doc = tail.doc
-    return tail.offset + len(doc.codec.encode(doc.text[: doc.entries[0].start]))
+    records = _records(_maybe_todo_notes(doc))
+    if tail.whole or not doc.entries:
+        return 0, records
+    return tail.offset + len(doc.codec.encode(doc.text[: doc.entries[0].start])), records
 
 
 def _tail_records(fd: int, anchor: int, size: int, options: ParseOptions) -> list[Any]:
@@ -175,16 +179,16 @@ def _full_in(fd: int, buf: mmap.mmap, size: int, options: ParseOptions) -> _Scan
     from worklog.history.query import Query  # noqa: PLC0415
     from worklog.history.search import Searcher  # noqa: PLC0415
 
-    searcher = Searcher(buf, Query("todo", ignore_case=True, fixed=True), options)
+    searcher = Searcher(buf, Query(TODO_TITLE, ignore_case=True, fixed=True), options)
     day_first = options.day_first if options.day_first is not None else searcher.day_order()
     fixed = ParseOptions(day_first, options.ansi)
-    anchor = _anchor(fd, size, fixed)
+    anchor, tail = _anchor(fd, size, fixed)
     settled: list[Any] = []
     if anchor > searcher.log.begin:
         searcher.stretch = (searcher.log.begin, anchor, 1)
         settled = _records(hit.entry for hit in searcher.hits())
     return _Scan(anchor, day_first, len(settled), _oldest(settled),
-                 _tail_records(fd, anchor, size, fixed), _digest(fd, anchor))
+                 tail, _digest(fd, anchor))
 
 
 def notes_and_plans(timeline: Timeline | None) -> list[Entry]:
@@ -193,7 +197,7 @@ def notes_and_plans(timeline: Timeline | None) -> list[Entry]:
     ``worklog.day.todos`` needs of ten years, without parsing them."""
     if timeline is None:
         return []
-    return list(timeline.holding(["todo", PLAN_TAG], ignore_case=True))
+    return list(timeline.holding([TODO_TITLE, PLAN_TAG], ignore_case=True))
 
 
 def _kept(cache: Any, key: str, options: str) -> dict[str, Any] | None:
